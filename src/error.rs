@@ -1,0 +1,199 @@
+//! The crate's one error type.
+//!
+//! Python spreads these over `CancelledError`, `TimeoutError`, `BrokenExecutor`,
+//! `RuntimeError`, `ValueError`, `InvalidStateError` and whatever exception the task
+//! raised. Here they are the variants of one enum, so that a `Future<T>` of any `T`
+//! carries the same error type and `?` works everywhere.
+
+use std::fmt;
+
+/// Everything that can go wrong with a task, a future or an executor.
+///
+/// `Error` is `Clone` because a future's failure can be observed any number of times,
+/// from any number of handles (`result()` hands out a fresh copy each time).
+///
+/// ```
+/// use concurrent_futures::{Error, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::with_max_workers(1).unwrap();
+/// let fut = pool.submit(|| -> u32 { panic!("bad input") }).unwrap();
+/// match fut.result() {
+///     Err(Error::Panicked { message }) => assert_eq!(message, "bad input"),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The future was cancelled before it started (Python's `CancelledError`).
+    #[error("the future was cancelled")]
+    Cancelled,
+
+    /// The wait ran out of time (Python's `TimeoutError`). The task itself goes on.
+    #[error("timed out waiting for the future")]
+    Timeout,
+
+    /// The task panicked; `message` is the panic payload when it was a string.
+    #[error("the task panicked: {message}")]
+    Panicked {
+        /// The panic message (`"<non-string panic payload>"` when it was not a string).
+        message: String,
+    },
+
+    /// `submit` or `map` was called after `shutdown` (Python's `RuntimeError`).
+    #[error("cannot schedule new futures after shutdown")]
+    Shutdown,
+
+    /// An argument was out of range, e.g. `max_workers = 0` (Python's `ValueError`).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    /// The executor cannot run tasks any more, e.g. because an initializer failed
+    /// (Python's `BrokenThreadPool` / `BrokenProcessPool`).
+    #[error("the executor is broken: {reason}")]
+    BrokenExecutor {
+        /// Why the executor broke, in words a user can act on.
+        reason: String,
+    },
+
+    /// The worker process running this task died (only this task is affected).
+    #[error("the worker process (pid {pid}) died while running this task: {cause}")]
+    WorkerDied {
+        /// The worker's process id.
+        pid: u32,
+        /// How it ended: its exit code or the signal that killed it.
+        cause: ExitCause,
+    },
+
+    /// The task ran longer than the executor's per-task time limit and was stopped.
+    ///
+    /// Distinct from [`Error::Timeout`], which only means a *wait* ran out of time.
+    #[error("the task exceeded its time limit of {limit:?} and its worker was stopped")]
+    TaskTimeLimit {
+        /// The limit that was exceeded.
+        limit: std::time::Duration,
+    },
+
+    /// The task's argument or result could not be sent between processes.
+    #[error("could not transfer the task's data between processes: {0}")]
+    Serialization(String),
+
+    /// A future was completed twice, or a method was called in a state that forbids it
+    /// (Python's `InvalidStateError`).
+    #[error("invalid state: {0}")]
+    InvalidState(String),
+}
+
+/// How a worker process ended, as reported in [`Error::WorkerDied`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExitCause {
+    /// It called `exit` (or returned from `main`) with this code.
+    Exited(i32),
+    /// It was killed by this signal number (e.g. 9 for `SIGKILL`, 11 for `SIGSEGV`).
+    Signaled(i32),
+}
+
+impl fmt::Display for ExitCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ExitCause::Exited(code) => write!(f, "exited with code {code}"),
+            ExitCause::Signaled(signal) => {
+                write!(f, "killed by signal {signal}")?;
+                if let Some(name) = signal_name(signal) {
+                    write!(f, " ({name})")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn signal_name(signal: i32) -> Option<&'static str> {
+    Some(match signal {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        _ => return None,
+    })
+}
+
+impl Error {
+    /// The message of a panic payload, as `std::panic::catch_unwind` returns it.
+    pub(crate) fn from_panic(payload: Box<dyn std::any::Any + Send>) -> Error {
+        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            (*s).to_string()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "<non-string panic payload>".to_string()
+        };
+        Error::Panicked { message }
+    }
+
+    /// The variant's name, as Python's repr of a failed future names the exception class.
+    pub(crate) fn kind_name(&self) -> &'static str {
+        match self {
+            Error::Cancelled => "Cancelled",
+            Error::Timeout => "Timeout",
+            Error::Panicked { .. } => "Panicked",
+            Error::Shutdown => "Shutdown",
+            Error::InvalidArgument(_) => "InvalidArgument",
+            Error::BrokenExecutor { .. } => "BrokenExecutor",
+            Error::WorkerDied { .. } => "WorkerDied",
+            Error::TaskTimeLimit { .. } => "TaskTimeLimit",
+            Error::Serialization(_) => "Serialization",
+            Error::InvalidState(_) => "InvalidState",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_payloads_become_messages() {
+        let from_str = Error::from_panic(Box::new("static"));
+        assert_eq!(
+            from_str,
+            Error::Panicked {
+                message: "static".into()
+            }
+        );
+        let from_string = Error::from_panic(Box::new(String::from("owned")));
+        assert_eq!(
+            from_string,
+            Error::Panicked {
+                message: "owned".into()
+            }
+        );
+        let other = Error::from_panic(Box::new(42_u8));
+        assert!(matches!(other, Error::Panicked { message } if message.contains("non-string")));
+    }
+
+    #[test]
+    fn exit_causes_name_the_signal() {
+        assert_eq!(
+            ExitCause::Signaled(9).to_string(),
+            "killed by signal 9 (SIGKILL)"
+        );
+        assert_eq!(ExitCause::Exited(3).to_string(), "exited with code 3");
+        let died = Error::WorkerDied {
+            pid: 7,
+            cause: ExitCause::Signaled(11),
+        };
+        assert!(died.to_string().contains("pid 7"));
+        assert!(died.to_string().contains("SIGSEGV"));
+    }
+}

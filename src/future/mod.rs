@@ -1,0 +1,330 @@
+//! [`Future<T>`]: the result of a task that may not have finished yet.
+//!
+//! A future is a shared cell with a small state machine, exactly Python's:
+//!
+//! ```text
+//!   Pending ──set_running_or_notify_cancel──▶ Running ──set_result / set_exception──▶ Finished
+//!      │                                                                                ▲
+//!      ├──────────────────────────────set_result / set_exception────────────────────────┘
+//!      └──cancel──▶ Cancelled
+//! ```
+//!
+//! Every transition happens under one lock (`Inner::shared`), so the races between
+//! `cancel`, a worker starting the task, the task completing and `add_done_callback` all
+//! reduce to "whoever takes the lock first wins"; see `docs/architecture.md`.
+//!
+//! The outcome lives in a [`OnceLock`] beside the lock: written once, under the lock,
+//! then only read. That is what lets [`Future::result`] hand out `&T` without cloning and
+//! without holding any lock.
+
+mod completion;
+mod repr;
+mod state;
+
+pub use state::FutureState;
+
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::wait::waiter::Waiter;
+use crate::Error;
+
+/// A callback registered with [`Future::add_done_callback`].
+type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send + 'static>;
+
+/// The handle to the eventual result of a task (Python's `concurrent.futures.Future`).
+///
+/// Executors hand these out from `submit`; you query them ([`done`](Future::done),
+/// [`state`](Future::state)), wait for them ([`result`](Future::result),
+/// [`result_timeout`](Future::result_timeout), [`crate::as_completed`], [`crate::wait`]),
+/// cancel them ([`cancel`](Future::cancel)) or ask to be called back
+/// ([`add_done_callback`](Future::add_done_callback)).
+///
+/// A `Future` is a cheap, clonable *handle*: clones refer to the same task, compare equal
+/// and hash alike (identity, like Python objects), so a `HashMap<Future<T>, V>` maps each
+/// task to data about it, the book's `to_do_map` idiom. Its `Debug` output mimics
+/// Python's repr: `<Future at 0x55d0c2a0 state=finished returned u64>`.
+///
+/// ```
+/// use concurrent_futures::{FutureState, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::with_max_workers(2).unwrap();
+/// let fut = pool.submit(|| 6 * 7).unwrap();
+/// assert_eq!(fut.result(), Ok(&42));       // blocks until the task is done
+/// assert!(fut.done());
+/// assert_eq!(fut.state(), FutureState::Finished);
+/// assert!(!fut.cancel());                  // too late: it already ran
+/// assert!(format!("{fut:?}").ends_with("state=finished returned i32>"));
+/// ```
+pub struct Future<T> {
+    /// The shared state, behind a trait object on purpose: clippy's `mutable_key_type`
+    /// looks through `Arc` into the fields of a concrete type and would flag every
+    /// `HashMap<Future<T>, _>` (the book's idiom) for the locks inside, although hashing
+    /// only uses the address. It cannot look into a `dyn`, and the one indirect call
+    /// per access costs about a nanosecond.
+    inner: Arc<dyn SharedState<T>>,
+}
+
+/// Gives access to a future's shared state; implemented only by [`Inner`].
+trait SharedState<T>: Send + Sync {
+    fn get(&self) -> &Inner<T>;
+}
+
+impl<T: Send + Sync> SharedState<T> for Inner<T> {
+    fn get(&self) -> &Inner<T> {
+        self
+    }
+}
+
+struct Inner<T> {
+    /// The state machine, callbacks and waiters; every transition takes this lock.
+    shared: Mutex<Shared<T>>,
+    /// Signalled (notify_all) whenever the future becomes done.
+    done_signal: Condvar,
+    /// A lock-free mirror of `Shared::state`, so that `done()` and friends never block.
+    state: AtomicU8,
+    /// `Ok(value)`, the task's error, or `Err(Error::Cancelled)`; set exactly once,
+    /// under `shared`'s lock, before the state says "done".
+    outcome: OnceLock<Result<T, Error>>,
+}
+
+struct Shared<T> {
+    state: FutureState,
+    callbacks: Vec<Callback<T>>,
+    /// `as_completed` / `wait` calls watching this future, each with the key it knows
+    /// this future by.
+    waiters: Vec<(Arc<Waiter>, usize)>,
+}
+
+impl<T: Send + Sync + 'static> Future<T> {
+    /// A new future in the `Pending` state, for code that implements an executor.
+    ///
+    /// Executors complete it through [`set_running_or_notify_cancel`],
+    /// [`set_result`] and [`set_exception`]; users normally get futures from `submit`.
+    ///
+    /// [`set_running_or_notify_cancel`]: Future::set_running_or_notify_cancel
+    /// [`set_result`]: Future::set_result
+    /// [`set_exception`]: Future::set_exception
+    pub fn new() -> Future<T> {
+        Future {
+            inner: Arc::new(Inner {
+                shared: Mutex::new(Shared {
+                    state: FutureState::Pending,
+                    callbacks: Vec::new(),
+                    waiters: Vec::new(),
+                }),
+                done_signal: Condvar::new(),
+                state: AtomicU8::new(FutureState::Pending as u8),
+                outcome: OnceLock::new(),
+            }),
+        }
+    }
+}
+
+impl<T> Future<T> {
+    fn inner(&self) -> &Inner<T> {
+        self.inner.get()
+    }
+
+    /// The current state. Never blocks.
+    pub fn state(&self) -> FutureState {
+        FutureState::from_u8(self.inner().state.load(Ordering::Acquire))
+    }
+
+    /// `true` if the task finished (with a value or an error) or was cancelled.
+    /// Never blocks.
+    pub fn done(&self) -> bool {
+        self.inner().outcome.get().is_some()
+    }
+
+    /// `true` while a worker is running the task. Never blocks.
+    pub fn running(&self) -> bool {
+        self.state() == FutureState::Running
+    }
+
+    /// `true` if the future was cancelled. Never blocks.
+    pub fn cancelled(&self) -> bool {
+        self.state() == FutureState::Cancelled
+    }
+
+    /// Waits for the task and returns a reference to its value, or its error.
+    ///
+    /// Can be called any number of times, from any handle. A cancelled future gives
+    /// `Err(Error::Cancelled)`, a task that panicked `Err(Error::Panicked { .. })`.
+    pub fn result(&self) -> Result<&T, Error> {
+        self.wait_done(None);
+        self.outcome_now().expect("a done future has an outcome")
+    }
+
+    /// Like [`result`](Future::result), but gives up after `timeout` with
+    /// `Err(Error::Timeout)`. The task is not affected: it goes on running.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use concurrent_futures::{Error, Future};
+    ///
+    /// let never_started: Future<u8> = Future::new();
+    /// assert_eq!(never_started.result_timeout(Duration::from_millis(1)), Err(Error::Timeout));
+    /// ```
+    pub fn result_timeout(&self, timeout: Duration) -> Result<&T, Error> {
+        if !self.wait_done(Some(timeout)) {
+            return Err(Error::Timeout);
+        }
+        self.outcome_now().expect("a done future has an outcome")
+    }
+
+    /// Waits for the task and returns its error, if it failed (Python's `exception()`).
+    ///
+    /// `Ok(None)` if the task returned a value, `Ok(Some(error))` if it failed, and
+    /// `Err(Error::Cancelled)` if the future was cancelled.
+    pub fn exception(&self) -> Result<Option<Error>, Error> {
+        self.wait_done(None);
+        Self::exception_of(self.outcome_now().expect("a done future has an outcome"))
+    }
+
+    /// Like [`exception`](Future::exception), but gives up after `timeout` with
+    /// `Err(Error::Timeout)`.
+    pub fn exception_timeout(&self, timeout: Duration) -> Result<Option<Error>, Error> {
+        if !self.wait_done(Some(timeout)) {
+            return Err(Error::Timeout);
+        }
+        Self::exception_of(self.outcome_now().expect("a done future has an outcome"))
+    }
+
+    fn exception_of(outcome: Result<&T, Error>) -> Result<Option<Error>, Error> {
+        match outcome {
+            Ok(_) => Ok(None),
+            Err(Error::Cancelled) => Err(Error::Cancelled),
+            Err(error) => Ok(Some(error)),
+        }
+    }
+
+    /// The outcome if the future is done, without waiting.
+    fn outcome_now(&self) -> Option<Result<&T, Error>> {
+        self.inner().outcome.get().map(|outcome| match outcome {
+            Ok(value) => Ok(value),
+            Err(error) => Err(error.clone()),
+        })
+    }
+
+    /// Blocks until the future is done or `timeout` passes; `true` if it is done.
+    fn wait_done(&self, timeout: Option<Duration>) -> bool {
+        if self.done() {
+            return true;
+        }
+        // A deadline that cannot be represented is as good as no deadline.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut shared = self.inner().shared.lock();
+        while !shared.state.is_done() {
+            match deadline {
+                None => self.inner().done_signal.wait(&mut shared),
+                Some(deadline) => {
+                    if self
+                        .inner()
+                        .done_signal
+                        .wait_until(&mut shared, deadline)
+                        .timed_out()
+                    {
+                        return shared.state.is_done();
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Calls `callback` with this future once it is done (finished or cancelled).
+    ///
+    /// Callbacks run in the order they were added, in the thread that completes the
+    /// future (a worker thread), or at once in the calling thread if the future is
+    /// already done. A callback that panics is caught and reported on stderr; the
+    /// callbacks after it still run and the worker thread is not harmed.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use concurrent_futures::{Future, ThreadPoolExecutor};
+    ///
+    /// let pool = ThreadPoolExecutor::new();
+    /// let (tx, rx) = mpsc::channel();
+    /// let fut = pool.submit(|| "BR".to_string()).unwrap();
+    /// fut.add_done_callback(move |f: &Future<String>| {
+    ///     tx.send(f.result().unwrap().clone()).unwrap();
+    /// });
+    /// assert_eq!(rx.recv().unwrap(), "BR");
+    /// ```
+    pub fn add_done_callback<F>(&self, callback: F)
+    where
+        F: FnOnce(&Future<T>) + Send + 'static,
+    {
+        {
+            let mut shared = self.inner().shared.lock();
+            if !shared.state.is_done() {
+                shared.callbacks.push(Box::new(callback));
+                return;
+            }
+        }
+        self.run_callback(Box::new(callback));
+    }
+
+    /// Registers `waiter` to be told (with `key`) when this future is done.
+    /// Returns `false`, registering nothing, if it is done already.
+    pub(crate) fn add_waiter(&self, waiter: &Arc<Waiter>, key: usize) -> bool {
+        let mut shared = self.inner().shared.lock();
+        if shared.state.is_done() {
+            return false;
+        }
+        shared.waiters.push((Arc::clone(waiter), key));
+        true
+    }
+
+    /// Forgets `waiter` (a wait that ended before this future was done).
+    pub(crate) fn remove_waiter(&self, waiter: &Arc<Waiter>) {
+        let mut shared = self.inner().shared.lock();
+        shared.waiters.retain(|(w, _)| !Arc::ptr_eq(w, waiter));
+    }
+
+    /// `true` if the future finished with an error other than cancellation: what
+    /// `ReturnWhen::FirstException` looks for.
+    pub(crate) fn raised(&self) -> bool {
+        matches!(self.inner().outcome.get(), Some(Err(error)) if *error != Error::Cancelled)
+    }
+
+    /// An address that identifies the shared state (for `Debug`, `Hash`, `Eq`).
+    fn address(&self) -> usize {
+        Arc::as_ptr(&self.inner) as *const () as usize
+    }
+}
+
+impl<T: Send + Sync + 'static> Default for Future<T> {
+    fn default() -> Self {
+        Future::new()
+    }
+}
+
+impl<T> Clone for Future<T> {
+    /// Another handle to the same future (not a copy of the task).
+    fn clone(&self) -> Self {
+        Future {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<T> PartialEq for Future<T> {
+    /// Identity: two handles are equal when they refer to the same future.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl<T> Eq for Future<T> {}
+
+impl<T> Hash for Future<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.address().hash(state);
+    }
+}

@@ -1,0 +1,191 @@
+//! The state a thread pool shares with its workers and with its `map` iterators.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+
+use crossbeam_channel::{Receiver, Sender};
+use parking_lot::Mutex;
+
+use super::work_item::{Job, Task};
+use super::{worker, Initializer};
+use crate::{Error, Future};
+
+/// Numbers pools without a name prefix, as Python's `ThreadPoolExecutor-<n>`.
+static POOL_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+pub(super) struct PoolCore {
+    max_workers: usize,
+    thread_name_prefix: String,
+    pub(super) initializer: Option<Initializer>,
+    stack_size: Option<usize>,
+    /// The queue's far end, shared by the workers (and by `shutdown`, to drain it).
+    pub(super) queue: Receiver<Job>,
+    /// Python's `_idle_semaphore`: how many finished tasks have not been matched by a
+    /// `submit` yet, i.e. roughly how many workers are idle. A submit that can take one
+    /// starts no thread.
+    pub(super) idle: AtomicUsize,
+    control: Mutex<Control>,
+}
+
+/// Everything `submit` and `shutdown` must see change atomically (Python's
+/// `_shutdown_lock`).
+struct Control {
+    /// `None` once shut down: dropping the last sender lets workers drain and exit.
+    sender: Option<Sender<Job>>,
+    /// Why the pool broke, once an initializer failed.
+    broken: Option<String>,
+    threads: Vec<JoinHandle<()>>,
+    started: usize,
+}
+
+impl PoolCore {
+    pub(super) fn new(
+        max_workers: usize,
+        thread_name_prefix: Option<String>,
+        initializer: Option<Initializer>,
+        stack_size: Option<usize>,
+    ) -> Arc<PoolCore> {
+        let thread_name_prefix = thread_name_prefix.unwrap_or_else(|| {
+            format!(
+                "ThreadPoolExecutor-{}",
+                POOL_COUNTER.fetch_add(1, Ordering::Relaxed)
+            )
+        });
+        let (sender, queue) = crossbeam_channel::unbounded();
+        Arc::new(PoolCore {
+            max_workers,
+            thread_name_prefix,
+            initializer,
+            stack_size,
+            queue,
+            idle: AtomicUsize::new(0),
+            control: Mutex::new(Control {
+                sender: Some(sender),
+                broken: None,
+                threads: Vec::new(),
+                started: 0,
+            }),
+        })
+    }
+
+    pub(super) fn max_workers(&self) -> usize {
+        self.max_workers
+    }
+
+    pub(super) fn submit<F, T>(self: &Arc<Self>, func: F) -> Result<Future<T>, Error>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + Sync + 'static,
+    {
+        let mut control = self.control.lock();
+        if let Some(reason) = &control.broken {
+            return Err(Error::BrokenExecutor {
+                reason: reason.clone(),
+            });
+        }
+        if control.sender.is_none() {
+            return Err(Error::Shutdown);
+        }
+        self.adjust_thread_count(&mut control)?;
+        let future = Future::new();
+        let job: Job = Box::new(Task {
+            future: future.clone(),
+            func,
+        });
+        let sender = control.sender.as_ref().expect("checked above");
+        // The queue cannot be disconnected: `self.queue` is a receiver that lives as
+        // long as this core.
+        let _ = sender.send(job);
+        Ok(future)
+    }
+
+    /// Python's `_adjust_thread_count`: reuse an idle worker if there is one, else
+    /// start a thread while below `max_workers`.
+    fn adjust_thread_count(self: &Arc<Self>, control: &mut Control) -> Result<(), Error> {
+        let took_idle = self
+            .idle
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |idle| {
+                idle.checked_sub(1)
+            })
+            .is_ok();
+        if took_idle || control.started >= self.max_workers {
+            return Ok(());
+        }
+        let name = format!("{}_{}", self.thread_name_prefix, control.started);
+        let mut builder = thread::Builder::new().name(name);
+        if let Some(bytes) = self.stack_size {
+            builder = builder.stack_size(bytes);
+        }
+        let core = Arc::clone(self);
+        match builder.spawn(move || worker::run(core)) {
+            Ok(handle) => {
+                control.started += 1;
+                control.threads.push(handle);
+                Ok(())
+            }
+            // Other workers will get to the task in time; with none, it would wait
+            // forever, so refuse it.
+            Err(_) if control.started > 0 => Ok(()),
+            Err(error) => Err(Error::BrokenExecutor {
+                reason: format!("could not start a worker thread: {error}"),
+            }),
+        }
+    }
+
+    /// Marks the pool broken and fails every queued task (Python's
+    /// `_initializer_failed`).
+    pub(super) fn break_pool(&self, reason: String) {
+        let mut control = self.control.lock();
+        if control.broken.is_none() {
+            control.broken = Some(reason.clone());
+        }
+        drop(control);
+        while let Ok(job) = self.queue.try_recv() {
+            job.fail(Error::BrokenExecutor {
+                reason: reason.clone(),
+            });
+        }
+    }
+
+    pub(super) fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        let mut control = self.control.lock();
+        control.sender = None;
+        if cancel_futures {
+            while let Ok(job) = self.queue.try_recv() {
+                job.cancel();
+            }
+        }
+        let threads = if wait {
+            std::mem::take(&mut control.threads)
+        } else {
+            Vec::new()
+        };
+        drop(control);
+        let me = thread::current().id();
+        for thread in threads {
+            // A pool dropped by one of its own tasks cannot wait for itself.
+            if thread.thread().id() != me {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for PoolCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let control = self.control.lock();
+        let state = match (&control.broken, &control.sender) {
+            (Some(_), _) => "broken",
+            (None, None) => "shut down",
+            (None, Some(_)) => "running",
+        };
+        f.debug_struct("ThreadPoolExecutor")
+            .field("name", &self.thread_name_prefix)
+            .field("max_workers", &self.max_workers)
+            .field("threads", &control.started)
+            .field("queued", &self.queue.len())
+            .field("state", &state)
+            .finish()
+    }
+}

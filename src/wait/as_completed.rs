@@ -1,0 +1,161 @@
+//! Iterating over futures in the order they complete.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::unique::unique_futures;
+use super::waiter::Waiter;
+use crate::{Error, Future};
+
+/// Yields each future once, as it completes (Python's `as_completed` without a timeout).
+///
+/// Futures already done come first; then each one as it finishes or is cancelled.
+/// Duplicates in the input collapse. Works on futures from any mix of executors.
+///
+/// ```
+/// use concurrent_futures::{as_completed, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::with_max_workers(3).unwrap();
+/// let futures: Vec<_> = (1..=3_u64).map(|n| pool.submit(move || n * 10).unwrap()).collect();
+/// let mut total = 0;
+/// for fut in as_completed(&futures) {
+///     total += fut.result().unwrap();
+/// }
+/// assert_eq!(total, 60);
+/// ```
+pub fn as_completed<'a, T, I>(futures: I) -> AsCompleted<T>
+where
+    T: 'a,
+    I: IntoIterator<Item = &'a Future<T>>,
+{
+    AsCompleted::new(unique_futures(futures), None)
+}
+
+/// Like [`as_completed`], but stops with `Err(Error::Timeout)` when `timeout` (counted
+/// from this call) runs out before every future is done.
+///
+/// After the `Err(Error::Timeout)` item the iteration ends; the futures not yielded
+/// keep running.
+///
+/// ```
+/// use std::time::Duration;
+/// use concurrent_futures::{as_completed_timeout, Error, Future};
+///
+/// let never_done: Future<u8> = Future::new();
+/// let mut it = as_completed_timeout([&never_done], Duration::from_millis(10));
+/// assert_eq!(it.next().map(|r| r.err()), Some(Some(Error::Timeout)));
+/// assert!(it.next().is_none());
+/// ```
+pub fn as_completed_timeout<'a, T, I>(futures: I, timeout: Duration) -> AsCompletedTimeout<T>
+where
+    T: 'a,
+    I: IntoIterator<Item = &'a Future<T>>,
+{
+    // An unrepresentable deadline is as good as no deadline.
+    let deadline = Instant::now().checked_add(timeout);
+    AsCompletedTimeout {
+        inner: AsCompleted::new(unique_futures(futures), deadline),
+    }
+}
+
+/// The iterator [`as_completed`] returns; yields `Future<T>`.
+///
+/// Dropping it early unregisters it from the futures it was still watching.
+pub struct AsCompleted<T> {
+    futures: Vec<Future<T>>,
+    /// Keys of futures known to be done and not yet yielded.
+    ready: VecDeque<usize>,
+    /// How many futures have not been yielded yet.
+    remaining: usize,
+    /// Registered with every future that was not done at the start.
+    waiter: Arc<Waiter>,
+    /// Scratch space for draining the waiter without allocating each time.
+    arrived: Vec<usize>,
+    deadline: Option<Instant>,
+    timed_out: bool,
+}
+
+impl<T> AsCompleted<T> {
+    fn new(futures: Vec<Future<T>>, deadline: Option<Instant>) -> AsCompleted<T> {
+        let waiter = Arc::new(Waiter::new(1, false));
+        let mut ready = VecDeque::new();
+        for (key, future) in futures.iter().enumerate() {
+            if !future.add_waiter(&waiter, key) {
+                ready.push_back(key);
+            }
+        }
+        AsCompleted {
+            remaining: futures.len(),
+            futures,
+            ready,
+            waiter,
+            arrived: Vec::new(),
+            deadline,
+            timed_out: false,
+        }
+    }
+
+    /// The next completed future, `Ok(None)` at the end, `Err(Timeout)` at the deadline.
+    fn next_done(&mut self) -> Result<Option<Future<T>>, Error> {
+        if self.remaining == 0 || self.timed_out {
+            return Ok(None);
+        }
+        if self.ready.is_empty() {
+            if !self.waiter.wait(self.deadline) {
+                self.timed_out = true;
+                return Err(Error::Timeout);
+            }
+            self.waiter.take_finished(&mut self.arrived);
+            self.ready.extend(self.arrived.drain(..));
+        }
+        let key = self
+            .ready
+            .pop_front()
+            .expect("woken with at least one done future");
+        self.remaining -= 1;
+        Ok(Some(self.futures[key].clone()))
+    }
+}
+
+impl<T> Iterator for AsCompleted<T> {
+    type Item = Future<T>;
+
+    fn next(&mut self) -> Option<Future<T>> {
+        self.next_done().unwrap_or(None)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<T> Drop for AsCompleted<T> {
+    fn drop(&mut self) {
+        if self.remaining > 0 {
+            for future in &self.futures {
+                if !future.done() {
+                    future.remove_waiter(&self.waiter);
+                }
+            }
+        }
+    }
+}
+
+/// The iterator [`as_completed_timeout`] returns; yields `Result<Future<T>, Error>`.
+pub struct AsCompletedTimeout<T> {
+    inner: AsCompleted<T>,
+}
+
+impl<T> Iterator for AsCompletedTimeout<T> {
+    type Item = Result<Future<T>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next_done().transpose()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let remaining = self.inner.remaining;
+        (0, Some(remaining + 1))
+    }
+}
