@@ -83,9 +83,10 @@ impl MapOptions {
     }
 }
 
-/// The results of one unit, handed out one at a time. The `Mutex` lets `Map` move the
+/// The results of one unit, handed out one at a time, each item's own `Result` (one
+/// item of a process pool's chunk can fail alone). The `Mutex` lets `Map` move the
 /// results out through the `&` that `Future::result` gives, without a `Clone` bound.
-pub(crate) type Batch<R> = Mutex<std::vec::IntoIter<R>>;
+pub(crate) type Batch<R> = Mutex<std::vec::IntoIter<Result<R, Error>>>;
 
 /// One submitted unit of a map: a future for `items` consecutive results.
 pub(crate) struct Unit<R> {
@@ -200,7 +201,7 @@ impl<R> Iterator for Map<'_, R> {
         };
         let item = match outcome {
             Ok(batch) => match batch.lock().next() {
-                Some(value) => Ok(value),
+                Some(item) => item,
                 None => Err(Error::InvalidState(
                     "a map task returned too few results".into(),
                 )),

@@ -135,7 +135,7 @@ impl ThreadPoolExecutor {
             let item = items.next()?;
             let func = Arc::clone(&func);
             let submitted = core.submit(move || -> Batch<R> {
-                parking_lot::Mutex::new(vec![func(item)].into_iter())
+                parking_lot::Mutex::new(vec![Ok(func(item))].into_iter())
             });
             Some(submitted.map(|future| Unit { future, items: 1 }))
         });

@@ -1,0 +1,271 @@
+//! One thread per worker process, in the pool's process: it starts the worker, does the
+//! handshake, then turns everything the worker says, and its death, into scheduler
+//! events.
+//!
+//! The thread sleeps in `poll` on two descriptors: the worker's result pipe, and a
+//! pidfd that becomes readable when the worker exits. Death is an event, not something
+//! polled for on a timer; the only timeouts are the handshake's and the per-task time
+//! limit's.
+
+use std::io::{PipeReader, Read, Write};
+use std::os::fd::OwnedFd;
+use std::process::{Child, ExitStatus};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use super::entry::layout_fingerprint;
+use super::os::{self, pidfd_open, poll_worker, signal_group};
+use super::protocol::{encode_frame, FrameDecoder, ToParent, ToWorker, PROTOCOL_VERSION};
+use super::scheduler::{exit_cause, Scheduler, TaskPipe};
+use super::spawn::{spawn_worker, Spawned};
+
+/// How long a new worker may take to say hello (a debug build of a large program on a
+/// loaded machine can take a while to exec).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// After SIGTERM (time limit), how long before SIGKILL.
+const TERM_GRACE: Duration = Duration::from_secs(1);
+
+/// After the worker closed its pipe, how long it may take to exit before SIGKILL.
+const EXIT_GRACE: Duration = Duration::from_secs(5);
+
+pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
+    let Spawned {
+        mut child,
+        to_worker,
+        from_worker,
+    } = match spawn_worker() {
+        Ok(spawned) => spawned,
+        Err(e) => {
+            scheduler.report_start_failure(format!("could not start a worker process: {e}"));
+            return;
+        }
+    };
+    let pid = child.id();
+    let pipe: TaskPipe = Arc::new(Mutex::new(Some(to_worker)));
+    let mut watch = Watch {
+        pid,
+        from_worker,
+        pidfd: pidfd_open(pid),
+        decoder: FrameDecoder::new(),
+        closed: false,
+    };
+
+    if let Err(why) = handshake(&mut watch, &pipe, &scheduler) {
+        pipe.lock().take();
+        let status = watch.finish(&mut child);
+        scheduler.report_start_failure(format!(
+            "{why} (worker process {pid} {})",
+            exit_cause(status)
+        ));
+        return;
+    }
+    scheduler.worker_ready(worker_id, pid, Arc::clone(&pipe));
+
+    let limit = scheduler.config.task_time_limit;
+    let mut running: Option<(u64, Instant)> = None;
+    let mut time_limited = false;
+    let mut kill_at: Option<Instant> = None;
+    let mut killed = false;
+    loop {
+        let deadline = if killed {
+            None
+        } else if let Some(kill_at) = kill_at {
+            Some(kill_at)
+        } else {
+            running
+                .zip(limit)
+                .map(|((_, started), limit)| started + limit)
+        };
+        match watch.next_event(deadline) {
+            Event::Message(ToParent::Started { id }) => running = Some((id, Instant::now())),
+            Event::Message(ToParent::Finished { id, outcome }) => {
+                running = None;
+                scheduler.task_finished(worker_id, id, outcome);
+            }
+            Event::Message(other) => {
+                eprintln!(
+                    "concurrent_futures: worker {pid} sent {other:?} out of turn; stopping it"
+                );
+                signal_group(pid, libc::SIGKILL);
+                killed = true;
+            }
+            Event::Garbled(why) => {
+                eprintln!("concurrent_futures: worker {pid} sent a bad frame ({why}); stopping it");
+                signal_group(pid, libc::SIGKILL);
+                killed = true;
+            }
+            Event::Timeout if kill_at.is_none() => {
+                time_limited = true;
+                signal_group(pid, libc::SIGTERM);
+                kill_at = Some(Instant::now() + TERM_GRACE);
+            }
+            Event::Timeout => {
+                signal_group(pid, libc::SIGKILL);
+                killed = true;
+            }
+            Event::Closed => break,
+        }
+    }
+    pipe.lock().take();
+    let status = watch.finish(&mut child);
+    scheduler.worker_died(worker_id, status, running.map(|(id, _)| id), time_limited);
+}
+
+fn handshake(watch: &mut Watch, pipe: &TaskPipe, scheduler: &Scheduler) -> Result<(), String> {
+    let deadline = Some(Instant::now() + HANDSHAKE_TIMEOUT);
+    match watch.next_event(deadline) {
+        Event::Message(ToParent::Hello {
+            version, layout, ..
+        }) => {
+            if version != PROTOCOL_VERSION || layout != layout_fingerprint() {
+                signal_group(watch.pid, libc::SIGKILL);
+                return Err("the worker process is a different build of the program".into());
+            }
+        }
+        Event::Closed => {
+            return Err(
+                "the worker process exited before its handshake: the program must \
+                        call concurrent_futures::init() as the first line of main (in tests \
+                        and benches: concurrent_futures::init_before_main!() in the file)"
+                    .into(),
+            )
+        }
+        Event::Timeout => {
+            signal_group(watch.pid, libc::SIGKILL);
+            return Err(format!(
+                "the worker process did not answer within {HANDSHAKE_TIMEOUT:?}: does the \
+                 program call concurrent_futures::init() as the first line of main?"
+            ));
+        }
+        other => {
+            signal_group(watch.pid, libc::SIGKILL);
+            return Err(format!(
+                "the worker process's handshake was garbled: {other:?}"
+            ));
+        }
+    }
+    let mut welcome = Vec::new();
+    let config = &scheduler.config;
+    encode_frame(
+        &ToWorker::Welcome {
+            key: config.key,
+            initializer: config.initializer,
+        },
+        &mut welcome,
+    )?;
+    if let Some(pipe) = pipe.lock().as_mut() {
+        pipe.write_all(&welcome)
+            .map_err(|e| format!("could not write to the worker: {e}"))?;
+    }
+    match watch.next_event(None) {
+        Event::Message(ToParent::Ready) => Ok(()),
+        Event::Message(ToParent::InitFailed { message }) => Err(format!(
+            "the initializer panicked in a worker process: {message}"
+        )),
+        Event::Closed => Err("the worker process died while running the initializer".into()),
+        other => {
+            signal_group(watch.pid, libc::SIGKILL);
+            Err(format!(
+                "the worker process's handshake was garbled: {other:?}"
+            ))
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Event {
+    Message(ToParent),
+    /// The worker closed its pipe or exited, and everything it wrote has been read.
+    Closed,
+    Timeout,
+    Garbled(String),
+}
+
+/// The parent's view of one worker: its result pipe and its pidfd.
+struct Watch {
+    pid: u32,
+    from_worker: PipeReader,
+    pidfd: Option<OwnedFd>,
+    decoder: FrameDecoder,
+    closed: bool,
+}
+
+impl Watch {
+    fn next_event(&mut self, deadline: Option<Instant>) -> Event {
+        const READ_SIZE: usize = 64 * 1024;
+        loop {
+            match self.decoder.next_message::<ToParent>() {
+                Ok(Some(message)) => return Event::Message(message),
+                Ok(None) => {}
+                Err(e) => return Event::Garbled(e.to_string()),
+            }
+            if self.closed {
+                return Event::Closed;
+            }
+            let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if timeout == Some(Duration::ZERO) {
+                return Event::Timeout;
+            }
+            let ready = match poll_worker(&self.from_worker, self.pidfd.as_ref(), timeout) {
+                Ok(ready) => ready,
+                Err(e) => return Event::Garbled(format!("poll failed: {e}")),
+            };
+            if ready.pipe {
+                let spare = self.decoder.spare(READ_SIZE);
+                let read = loop {
+                    match self.from_worker.read(spare) {
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        other => break other,
+                    }
+                };
+                let read = read.unwrap_or(0);
+                self.decoder.commit(READ_SIZE, read);
+                if read == 0 {
+                    self.closed = true;
+                }
+            } else if ready.exited {
+                // Dead, and nothing left in the pipe (poll would have said so).
+                self.closed = true;
+            }
+        }
+    }
+
+    /// Waits for the worker to exit (killing it if it lingers), kills what is left of
+    /// its process group, and reaps it, so that no zombie and no grandchild remains.
+    fn finish(&mut self, child: &mut Child) -> ExitStatus {
+        if let Some(pidfd) = &self.pidfd {
+            let exited = |timeout| {
+                poll_worker(pidfd, None::<&OwnedFd>, Some(timeout))
+                    .map(|r| r.pipe)
+                    .unwrap_or(true)
+            };
+            if !exited(EXIT_GRACE) {
+                signal_group(self.pid, libc::SIGKILL);
+                exited(Duration::from_secs(3600));
+            }
+            // The worker is a zombie now, which keeps its process-group id from being
+            // reused: safe to kill whatever its task left behind in the group.
+            signal_group(self.pid, libc::SIGKILL);
+        }
+        let status = loop {
+            match child.wait() {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Ok(status) => break status,
+                Err(_) => {
+                    os::signal_process(self.pid, libc::SIGKILL);
+                    if let Ok(status) = child.wait() {
+                        break status;
+                    }
+                    break std::os::unix::process::ExitStatusExt::from_raw(libc::SIGKILL);
+                }
+            }
+        };
+        if self.pidfd.is_none() {
+            signal_group(self.pid, libc::SIGKILL);
+        }
+        status
+    }
+}

@@ -1,0 +1,319 @@
+//! [`ProcessPoolExecutor`]: run functions in worker processes, crash-isolated.
+//!
+//! The layout, from the user's call down to the wire:
+//! - `mod.rs` (this file): the public API; encodes each task into a frame.
+//! - `scheduler.rs`: which task goes to which worker; deaths, retries, shutdown.
+//! - `connection.rs`: one thread per worker in the pool's process; handshake, reading
+//!   results, watching for death, the time limit.
+//! - `spawn.rs`, `os.rs`: starting a worker (the program itself, re-executed) and the
+//!   few system calls involved.
+//! - `bootstrap.rs`, `worker.rs`: the worker's side ([`init`](crate::init)).
+//! - `protocol.rs`, `entry.rs`: the frames, and how a function is named in them.
+//! - `completion.rs`: decoding a result into the right future.
+//!
+//! See `docs/process-pool.md` for the whole story and the crash matrix.
+
+mod bootstrap;
+mod builder;
+mod completion;
+mod connection;
+mod entry;
+mod os;
+mod protocol;
+mod scheduler;
+mod spawn;
+mod worker;
+
+pub use bootstrap::init;
+pub use builder::ProcessPoolBuilder;
+
+use std::hash::{BuildHasher, Hasher};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::map::{Batch, Map, MapOptions, Unit};
+use crate::{Error, Future};
+use completion::{Chunk, Completion, Single};
+use entry::{call_chunk, call_one, Entry};
+use protocol::{encode_frame, ToWorker};
+use scheduler::{Config, Scheduler};
+
+/// A pool of worker processes that runs functions on serializable arguments (Python's
+/// `ProcessPoolExecutor`).
+///
+/// Workers are this same program, started again; [`init`](crate::init) must be the
+/// first line of `main` so that a worker serves tasks instead of running your program.
+/// A task is a plain `fn` (or a closure that captures nothing) and one argument; the
+/// argument and the result cross the process boundary with serde (postcard).
+///
+/// Unlike Python's, one crashing worker does not break the pool: the task it was
+/// running fails with `Error::WorkerDied`, a new worker takes its place, and every
+/// other task goes on.
+///
+/// Dropping the pool is Python's `with` block ending: `shutdown(true, false)`.
+///
+/// ```
+/// use concurrent_futures::ProcessPoolExecutor;
+///
+/// fn is_prime(n: u64) -> bool {
+///     n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
+/// }
+///
+/// fn main() {
+///     concurrent_futures::init();
+///     let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+///     let fut = pool.submit(is_prime, 7919).unwrap();
+///     assert_eq!(fut.result(), Ok(&true));
+///     let primes: Vec<bool> = pool.map(is_prime, [2, 4, 5]).unwrap().map(Result::unwrap).collect();
+///     assert_eq!(primes, [true, false, true]);
+/// }
+/// ```
+pub struct ProcessPoolExecutor {
+    scheduler: Arc<Scheduler>,
+}
+
+impl ProcessPoolExecutor {
+    /// A pool of one worker process per CPU.
+    pub fn new() -> ProcessPoolExecutor {
+        ProcessPoolExecutor::builder()
+            .build()
+            .expect("the default settings are valid")
+    }
+
+    /// A pool of at most `max_workers` processes; `Error::InvalidArgument` if it is 0.
+    pub fn with_max_workers(max_workers: usize) -> Result<ProcessPoolExecutor, Error> {
+        ProcessPoolExecutor::builder()
+            .max_workers(max_workers)
+            .build()
+    }
+
+    /// A builder for the other options: initializer, tasks per child, time limit.
+    pub fn builder() -> ProcessPoolBuilder {
+        ProcessPoolBuilder::new()
+    }
+
+    fn from_parts(
+        max_workers: usize,
+        initializer: Option<fn()>,
+        max_tasks_per_child: Option<usize>,
+        task_time_limit: Option<Duration>,
+    ) -> ProcessPoolExecutor {
+        let key = random_key();
+        let config = Config {
+            max_workers,
+            initializer: initializer.map(|function| Entry::initializer(function, key)),
+            max_tasks_per_child,
+            task_time_limit,
+            key,
+        };
+        ProcessPoolExecutor {
+            scheduler: Scheduler::new(config),
+        }
+    }
+
+    /// The most worker processes this pool runs at once.
+    pub fn max_workers(&self) -> usize {
+        self.scheduler.config.max_workers
+    }
+
+    /// The process ids of the workers running now (for monitoring, and for tests that
+    /// kill one on purpose).
+    pub fn worker_pids(&self) -> Vec<u32> {
+        self.scheduler.worker_pids()
+    }
+
+    /// Schedules `function(arg)` in a worker process and returns its future.
+    ///
+    /// `function` is a `fn` item or a closure that captures nothing (anything else is
+    /// a compile error: its data could not be sent). `Err(Error::Shutdown)` after
+    /// shutdown, `Err(Error::BrokenExecutor { .. })` once the pool broke. An argument
+    /// that cannot be serialized gives a future that failed with
+    /// `Error::Serialization`; the pool is not affected.
+    pub fn submit<F, A, R>(&self, function: F, arg: A) -> Result<Future<R>, Error>
+    where
+        F: Fn(A) -> R + Copy + 'static,
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned + Send + Sync + 'static,
+    {
+        const { entry::assert_transportable::<F>() };
+        // Zero-sized: the value carries nothing, its type names the code to run.
+        let _ = function;
+        if bootstrap::is_unserved_worker() {
+            return Err(not_initialized());
+        }
+        let future = Future::new();
+        let completion = Box::new(Single {
+            future: future.clone(),
+        });
+        let entry = Entry::task(call_one::<F, A, R>, self.scheduler.config.key);
+        send(&self.scheduler, entry, &arg, completion)?;
+        Ok(future)
+    }
+
+    /// Calls `function` on every item in worker processes; results in input order.
+    ///
+    /// Every item is submitted before this returns, one item per message; see
+    /// [`map_with`](Self::map_with) for chunks (much faster for small items), a
+    /// bounded number in flight, and a timeout. Each item yields its own `Result`.
+    pub fn map<'a, F, A, R, I>(&self, function: F, items: I) -> Result<Map<'a, R>, Error>
+    where
+        F: Fn(A) -> R + Copy + 'static,
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned + Send + Sync + 'static,
+        I: IntoIterator<Item = A>,
+        I::IntoIter: Send + 'a,
+    {
+        self.map_with(function, items, MapOptions::new())
+    }
+
+    /// [`map`](Self::map) with options: `chunksize` items per message (one panicking
+    /// item fails only itself, a dying worker fails its whole chunk), a `buffersize`
+    /// bound on chunks in flight, and a timeout counted from this call.
+    ///
+    /// ```
+    /// use concurrent_futures::{MapOptions, ProcessPoolExecutor};
+    ///
+    /// fn main() {
+    ///     concurrent_futures::init();
+    ///     let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+    ///     let total: u64 = pool
+    ///         .map_with(|n: u64| n * n, 1..=1000, MapOptions::new().chunksize(100))
+    ///         .unwrap()
+    ///         .map(Result::unwrap)
+    ///         .sum();
+    ///     assert_eq!(total, 333_833_500);
+    /// }
+    /// ```
+    pub fn map_with<'a, F, A, R, I>(
+        &self,
+        function: F,
+        items: I,
+        options: MapOptions,
+    ) -> Result<Map<'a, R>, Error>
+    where
+        F: Fn(A) -> R + Copy + 'static,
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned + Send + Sync + 'static,
+        I: IntoIterator<Item = A>,
+        I::IntoIter: Send + 'a,
+    {
+        const { entry::assert_transportable::<F>() };
+        let _ = function;
+        let started = Instant::now();
+        options.validate()?;
+        if bootstrap::is_unserved_worker() {
+            return Err(not_initialized());
+        }
+        let chunksize = options.chunksize.unwrap_or(1);
+        let entry = Entry::task(call_chunk::<F, A, R>, self.scheduler.config.key);
+        // The scheduler, not a pool handle: dropping a handle would shut the pool down.
+        let scheduler = Arc::clone(&self.scheduler);
+        let mut items = items.into_iter();
+        let feed = Box::new(move || {
+            let chunk: Vec<A> = items.by_ref().take(chunksize).collect();
+            if chunk.is_empty() {
+                return None;
+            }
+            let future: Future<Batch<R>> = Future::new();
+            let completion = Box::new(Chunk {
+                future: future.clone(),
+                _results: PhantomData,
+            });
+            let unit = Unit {
+                future,
+                items: chunk.len(),
+            };
+            Some(send(&scheduler, entry, &chunk, completion).map(|()| unit))
+        });
+        Map::start(&options, started, feed)
+    }
+
+    /// Stops taking tasks (Python's `shutdown(wait, cancel_futures)`).
+    ///
+    /// With `cancel_futures`, tasks not yet sent to a worker are cancelled. With `wait`,
+    /// returns when every other task has finished and every worker has exited and been
+    /// reaped. Without, workers finish the remaining tasks and exit on their own.
+    pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        self.scheduler.shutdown(wait, cancel_futures);
+    }
+
+    /// Python 3.14's `terminate_workers()`: shuts down, cancels the tasks not started,
+    /// and sends SIGTERM to every worker (and the processes its task started). Tasks
+    /// that were running fail with `Error::WorkerDied`. Returns when all are reaped.
+    pub fn terminate_workers(&self) {
+        self.scheduler.stop_workers(libc::SIGTERM);
+    }
+
+    /// Python 3.14's `kill_workers()`: as [`terminate_workers`](Self::terminate_workers)
+    /// with SIGKILL, which cannot be caught or ignored.
+    pub fn kill_workers(&self) {
+        self.scheduler.stop_workers(libc::SIGKILL);
+    }
+}
+
+/// Encodes a task and hands it to the scheduler; an encoding failure fails the task's
+/// future, not the call.
+fn send<A: Serialize>(
+    scheduler: &Arc<Scheduler>,
+    entry: Entry,
+    arg: &A,
+    completion: Box<dyn Completion>,
+) -> Result<(), Error> {
+    let id = scheduler.next_task_id();
+    let frame = postcard::to_allocvec(arg)
+        .map_err(|e| format!("could not encode the argument: {e}"))
+        .and_then(|arg| {
+            let mut frame = Vec::with_capacity(arg.len() + 32);
+            encode_frame(&ToWorker::Task { id, entry, arg }, &mut frame)?;
+            Ok(frame)
+        });
+    match frame {
+        Ok(frame) => scheduler.submit(id, frame, completion),
+        Err(why) => {
+            completion.fail(Error::Serialization(why));
+            Ok(())
+        }
+    }
+}
+
+/// The worker-side guard's message: this process is a worker that never called init().
+fn not_initialized() -> Error {
+    Error::BrokenExecutor {
+        reason: "this process was started as a ProcessPoolExecutor worker but did not call \
+                 concurrent_futures::init() first thing in main, so it ran the program \
+                 instead; it may not start workers of its own"
+            .into(),
+    }
+}
+
+/// A key nobody else can guess, for tagging entry points (std's RandomState is seeded
+/// from the OS's random source).
+fn random_key() -> u64 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.write_u128(Instant::now().elapsed().as_nanos());
+    hasher.finish()
+}
+
+impl Default for ProcessPoolExecutor {
+    fn default() -> Self {
+        ProcessPoolExecutor::new()
+    }
+}
+
+impl Drop for ProcessPoolExecutor {
+    /// Python's `with` block ending: `shutdown(true, false)`.
+    fn drop(&mut self) {
+        self.scheduler.shutdown(true, false);
+    }
+}
+
+impl std::fmt::Debug for ProcessPoolExecutor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.scheduler.describe(f)
+    }
+}

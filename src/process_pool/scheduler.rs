@@ -1,0 +1,499 @@
+//! The pool's bookkeeping: which tasks wait, which worker runs what, and what happens
+//! when a worker finishes, dies or cannot start.
+//!
+//! Everything here runs under one lock (`Scheduler::state`), briefly: decisions only.
+//! The slow or foreign work a decision calls for (writing a frame to a pipe, starting a
+//! process, completing a future, which runs user callbacks) is returned as [`Actions`]
+//! and carried out after the lock is released.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+use std::process::ExitStatus;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::completion::Completion;
+use super::connection;
+use super::entry::Entry;
+use super::protocol::Outcome;
+use crate::{Error, ExitCause};
+
+/// Tasks sent ahead to a busy worker, beyond the one it runs, when every worker is busy
+/// and no more may start. Hides the pipe round trip for short tasks.
+const PIPELINE_DEPTH: usize = 2;
+
+/// Frames larger than this only go to idle workers: a busy worker does not read its
+/// pipe, and a large frame would fill the pipe and block the sender.
+const SMALL_FRAME: usize = 16 * 1024;
+
+/// How many times a task that was sent but never started is sent again after its
+/// worker died, before it fails (a frame that kills any worker that reads it).
+const MAX_RESENDS: u32 = 3;
+
+/// Fixed settings of one pool.
+pub(crate) struct Config {
+    pub(crate) max_workers: usize,
+    pub(crate) initializer: Option<Entry>,
+    pub(crate) max_tasks_per_child: Option<usize>,
+    pub(crate) task_time_limit: Option<Duration>,
+    /// Keys the tags of the entry points this pool sends.
+    pub(crate) key: u64,
+}
+
+pub(crate) struct Scheduler {
+    pub(crate) config: Config,
+    state: Mutex<State>,
+    /// Signalled whenever a task ends or a worker comes or goes (for `shutdown`).
+    changed: Condvar,
+}
+
+/// A task and its frame, as long as it is not finished.
+struct Task {
+    id: u64,
+    frame: Arc<[u8]>,
+    completion: Box<dyn Completion>,
+    resends: u32,
+}
+
+/// The parent's end of a worker's task pipe; `None` once closed.
+pub(crate) type TaskPipe = Arc<Mutex<Option<std::io::PipeWriter>>>;
+
+struct Worker {
+    pid: u32,
+    pipe: TaskPipe,
+    /// Tasks sent to it and not finished, in the order sent.
+    assigned: Vec<u64>,
+    /// Tasks it may still be sent before it must retire (`max_tasks_per_child`).
+    budget: Option<usize>,
+    /// Its pipe is being closed: it gets no more tasks and will exit.
+    closing: bool,
+}
+
+#[derive(Default)]
+struct State {
+    pending: VecDeque<Task>,
+    sent: HashMap<u64, Task>,
+    workers: HashMap<u64, Worker>,
+    /// Workers spawned whose handshake has not finished.
+    starting: usize,
+    next_task: u64,
+    next_worker: u64,
+    shutdown: bool,
+    terminating: bool,
+    broken: Option<String>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+/// Work decided under the lock, done after it.
+#[must_use]
+#[derive(Default)]
+pub(crate) struct Actions {
+    writes: Vec<(TaskPipe, Arc<[u8]>)>,
+    spawns: Vec<u64>,
+    close: Vec<TaskPipe>,
+    fail: Vec<(Box<dyn Completion>, Error)>,
+    cancel: Vec<Box<dyn Completion>>,
+    finish: Option<(Box<dyn Completion>, Outcome)>,
+}
+
+impl Scheduler {
+    pub(crate) fn new(config: Config) -> Arc<Scheduler> {
+        Arc::new(Scheduler {
+            config,
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+        })
+    }
+
+    /// A fresh task id, for building the task's frame.
+    pub(crate) fn next_task_id(&self) -> u64 {
+        let mut state = self.state.lock();
+        state.next_task += 1;
+        state.next_task
+    }
+
+    /// Queues a task. `Err` if the pool is shut down or broken.
+    pub(crate) fn submit(
+        self: &Arc<Self>,
+        id: u64,
+        frame: Vec<u8>,
+        completion: Box<dyn Completion>,
+    ) -> Result<(), Error> {
+        let mut state = self.state.lock();
+        if let Some(reason) = &state.broken {
+            return Err(Error::BrokenExecutor {
+                reason: reason.clone(),
+            });
+        }
+        if state.shutdown {
+            return Err(Error::Shutdown);
+        }
+        state.pending.push_back(Task {
+            id,
+            frame: frame.into(),
+            completion,
+            resends: 0,
+        });
+        let actions = self.dispatch(&mut state);
+        drop(state);
+        self.carry_out(actions);
+        Ok(())
+    }
+
+    /// Sends pending tasks to workers that can take them, and starts workers if more
+    /// are needed and allowed.
+    fn dispatch(&self, state: &mut State) -> Actions {
+        let mut actions = Actions::default();
+        // Idle workers first, then new workers, then (at the limit) pipelining.
+        while let Some(worker_id) = pick_worker(state, |w| w.assigned.is_empty()) {
+            if !self.assign_next(state, worker_id, &mut actions) {
+                break;
+            }
+        }
+        let running = state.workers.values().filter(|w| !w.closing).count();
+        let room = self
+            .config
+            .max_workers
+            .saturating_sub(running + state.starting);
+        let wanted = state.pending.len().saturating_sub(state.starting);
+        if !state.terminating {
+            for _ in 0..room.min(wanted) {
+                state.starting += 1;
+                state.next_worker += 1;
+                actions.spawns.push(state.next_worker);
+            }
+        }
+        if room == 0 {
+            while let Some(worker_id) = pick_worker(state, |w| w.assigned.len() < PIPELINE_DEPTH) {
+                if state
+                    .pending
+                    .front()
+                    .is_some_and(|t| t.frame.len() > SMALL_FRAME)
+                {
+                    break;
+                }
+                if !self.assign_next(state, worker_id, &mut actions) {
+                    break;
+                }
+            }
+        }
+        actions
+    }
+
+    /// Sends the next pending task that was not cancelled to `worker_id`; `false` if
+    /// none is left.
+    fn assign_next(&self, state: &mut State, worker_id: u64, actions: &mut Actions) -> bool {
+        while let Some(task) = state.pending.pop_front() {
+            // A resent task is already running; a fresh one may have been cancelled.
+            if task.resends == 0 && !task.completion.start() {
+                continue;
+            }
+            let worker = state
+                .workers
+                .get_mut(&worker_id)
+                .expect("picked from the map");
+            worker.assigned.push(task.id);
+            if let Some(budget) = worker.budget.as_mut() {
+                *budget -= 1;
+            }
+            actions
+                .writes
+                .push((Arc::clone(&worker.pipe), Arc::clone(&task.frame)));
+            state.sent.insert(task.id, task);
+            return true;
+        }
+        false
+    }
+
+    /// Runs what a decision called for. Never called with the lock held.
+    fn carry_out(self: &Arc<Self>, actions: Actions) {
+        for (pipe, frame) in actions.writes {
+            // A failed write means the worker is dying; its connection thread will
+            // see the death and send the task elsewhere.
+            if let Some(pipe) = pipe.lock().as_mut() {
+                let _ = pipe.write_all(&frame);
+            }
+        }
+        for pipe in actions.close {
+            pipe.lock().take();
+        }
+        for worker_id in actions.spawns {
+            let scheduler = Arc::clone(self);
+            let started = std::thread::Builder::new()
+                .name(format!("concurrent-futures-worker-{worker_id}"))
+                .spawn(move || connection::run(scheduler, worker_id));
+            match started {
+                Ok(handle) => self.state.lock().threads.push(handle),
+                Err(e) => {
+                    let actions = self.worker_failed_to_start(format!(
+                        "could not start a thread to watch a new worker: {e}"
+                    ));
+                    self.carry_out(actions);
+                }
+            }
+        }
+        for (completion, error) in actions.fail {
+            completion.fail(error);
+        }
+        for completion in actions.cancel {
+            completion.cancel();
+        }
+        if let Some((completion, outcome)) = actions.finish {
+            completion.finish(outcome);
+        }
+    }
+
+    /// A worker finished its handshake: it can take tasks.
+    pub(crate) fn worker_ready(self: &Arc<Self>, worker_id: u64, pid: u32, pipe: TaskPipe) {
+        let mut state = self.state.lock();
+        state.starting -= 1;
+        let closing = state.broken.is_some() || state.terminating;
+        let budget = self.config.max_tasks_per_child;
+        state.workers.insert(
+            worker_id,
+            Worker {
+                pid,
+                pipe,
+                assigned: Vec::new(),
+                budget,
+                closing,
+            },
+        );
+        let mut actions = self.dispatch(&mut state);
+        self.close_idle_workers(&mut state, &mut actions);
+        self.changed.notify_all();
+        drop(state);
+        self.carry_out(actions);
+    }
+
+    /// A worker could not be started or failed its handshake: the pool is broken
+    /// (Python's `BrokenProcessPool`), and no worker is started again.
+    pub(crate) fn worker_failed_to_start(self: &Arc<Self>, reason: String) -> Actions {
+        let mut state = self.state.lock();
+        state.starting -= 1;
+        let actions = self.break_pool(&mut state, reason);
+        self.changed.notify_all();
+        actions
+    }
+
+    pub(crate) fn report_start_failure(self: &Arc<Self>, reason: String) {
+        let actions = self.worker_failed_to_start(reason);
+        self.carry_out(actions);
+    }
+
+    fn break_pool(&self, state: &mut State, reason: String) -> Actions {
+        let mut actions = Actions::default();
+        if state.broken.is_none() {
+            state.broken = Some(reason.clone());
+        }
+        let error = Error::BrokenExecutor { reason };
+        for task in state
+            .pending
+            .drain(..)
+            .chain(state.sent.drain().map(|(_, task)| task))
+        {
+            actions.fail.push((task.completion, error.clone()));
+        }
+        for worker in state.workers.values_mut() {
+            worker.assigned.clear();
+            worker.closing = true;
+            actions.close.push(Arc::clone(&worker.pipe));
+        }
+        actions
+    }
+
+    /// Task `id` ended on worker `worker_id`.
+    pub(crate) fn task_finished(self: &Arc<Self>, worker_id: u64, id: u64, outcome: Outcome) {
+        let mut state = self.state.lock();
+        let mut actions = Actions::default();
+        if let Some(worker) = state.workers.get_mut(&worker_id) {
+            worker.assigned.retain(|&assigned| assigned != id);
+        }
+        if let Some(task) = state.sent.remove(&id) {
+            actions.finish = Some((task.completion, outcome));
+        }
+        let more = self.dispatch(&mut state);
+        actions.writes.extend(more.writes);
+        actions.spawns.extend(more.spawns);
+        self.close_idle_workers(&mut state, &mut actions);
+        self.changed.notify_all();
+        drop(state);
+        self.carry_out(actions);
+    }
+
+    /// Closes the pipes of workers that have nothing to do and never will: out of
+    /// budget, or the pool is shut down with nothing pending.
+    fn close_idle_workers(&self, state: &mut State, actions: &mut Actions) {
+        let done = state.shutdown && state.pending.is_empty();
+        for worker in state.workers.values_mut() {
+            let retired = worker.budget == Some(0);
+            if !worker.closing && worker.assigned.is_empty() && (done || retired) {
+                worker.closing = true;
+                actions.close.push(Arc::clone(&worker.pipe));
+            }
+        }
+    }
+
+    /// Worker `worker_id` is gone (reaped). `running` is the task it had started, if
+    /// any; `time_limited` says its death was the time limit's doing.
+    pub(crate) fn worker_died(
+        self: &Arc<Self>,
+        worker_id: u64,
+        status: ExitStatus,
+        running: Option<u64>,
+        time_limited: bool,
+    ) {
+        let mut state = self.state.lock();
+        let mut actions = Actions::default();
+        let Some(worker) = state.workers.remove(&worker_id) else {
+            return;
+        };
+        let cause = exit_cause(status);
+        for id in worker.assigned {
+            let Some(mut task) = state.sent.remove(&id) else {
+                continue;
+            };
+            if Some(id) == running {
+                let error = match (time_limited, self.config.task_time_limit) {
+                    (true, Some(limit)) => Error::TaskTimeLimit { limit },
+                    _ => Error::WorkerDied {
+                        pid: worker.pid,
+                        cause,
+                    },
+                };
+                actions.fail.push((task.completion, error));
+            } else if state.terminating || task.resends >= MAX_RESENDS {
+                let error = Error::WorkerDied {
+                    pid: worker.pid,
+                    cause,
+                };
+                actions.fail.push((task.completion, error));
+            } else {
+                // Never started: it goes to the next worker, first in line.
+                task.resends += 1;
+                state.pending.push_front(task);
+            }
+        }
+        let more = self.dispatch(&mut state);
+        actions.writes.extend(more.writes);
+        actions.spawns.extend(more.spawns);
+        self.close_idle_workers(&mut state, &mut actions);
+        self.changed.notify_all();
+        drop(state);
+        self.carry_out(actions);
+    }
+
+    /// Python's `shutdown(wait, cancel_futures)`.
+    pub(crate) fn shutdown(self: &Arc<Self>, wait: bool, cancel_futures: bool) {
+        let mut state = self.state.lock();
+        state.shutdown = true;
+        let mut actions = Actions::default();
+        if cancel_futures {
+            // Fresh tasks are cancelled; resent ones already run as far as their
+            // futures know, so they stay.
+            let (fresh, resent): (Vec<Task>, Vec<Task>) =
+                state.pending.drain(..).partition(|task| task.resends == 0);
+            state.pending.extend(resent);
+            actions
+                .cancel
+                .extend(fresh.into_iter().map(|task| task.completion));
+        }
+        self.close_idle_workers(&mut state, &mut actions);
+        drop(state);
+        self.carry_out(actions);
+        if wait {
+            self.join_all();
+        }
+    }
+
+    /// Waits until every task is done and every worker has exited and been reaped.
+    fn join_all(&self) {
+        let me = std::thread::current().id();
+        loop {
+            let mut state = self.state.lock();
+            while !(state.pending.is_empty() && state.sent.is_empty()) {
+                self.changed.wait(&mut state);
+            }
+            let threads: Vec<_> = std::mem::take(&mut state.threads);
+            let starting = state.starting;
+            if threads.is_empty() && starting == 0 {
+                return;
+            }
+            if threads.is_empty() {
+                self.changed.wait(&mut state);
+                continue;
+            }
+            drop(state);
+            for thread in threads {
+                // A connection thread that drops the last handle to the pool (from a
+                // future's callback) cannot wait for itself.
+                if thread.thread().id() != me {
+                    let _ = thread.join();
+                }
+            }
+        }
+    }
+
+    /// Python 3.14's `terminate_workers` / `kill_workers`: shut down, cancel what has
+    /// not started, and signal every worker (and its process group).
+    pub(crate) fn stop_workers(self: &Arc<Self>, signal: libc::c_int) {
+        let pids: Vec<u32> = {
+            let mut state = self.state.lock();
+            state.terminating = true;
+            state.workers.values().map(|w| w.pid).collect()
+        };
+        self.shutdown(false, true);
+        for pid in pids {
+            super::os::signal_group(pid, signal);
+        }
+        self.join_all();
+    }
+
+    pub(crate) fn worker_pids(&self) -> Vec<u32> {
+        let state = self.state.lock();
+        let mut pids: Vec<u32> = state.workers.values().map(|w| w.pid).collect();
+        pids.sort_unstable();
+        pids
+    }
+
+    pub(crate) fn describe(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.state.lock();
+        let status = match (&state.broken, state.shutdown) {
+            (Some(_), _) => "broken",
+            (None, true) => "shut down",
+            (None, false) => "running",
+        };
+        f.debug_struct("ProcessPoolExecutor")
+            .field("max_workers", &self.config.max_workers)
+            .field("workers", &state.workers.len())
+            .field("pending", &state.pending.len())
+            .field("running", &state.sent.len())
+            .field("state", &status)
+            .finish()
+    }
+}
+
+/// The worker to give a task to: among open workers that pass `fits`, the least busy.
+fn pick_worker(state: &State, fits: impl Fn(&Worker) -> bool) -> Option<u64> {
+    if state.pending.is_empty() {
+        return None;
+    }
+    state
+        .workers
+        .iter()
+        .filter(|(_, w)| !w.closing && w.budget != Some(0) && fits(w))
+        .min_by_key(|(_, w)| w.assigned.len())
+        .map(|(&id, _)| id)
+}
+
+pub(crate) fn exit_cause(status: ExitStatus) -> ExitCause {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => ExitCause::Exited(code),
+        (None, Some(signal)) => ExitCause::Signaled(signal),
+        (None, None) => ExitCause::Exited(-1),
+    }
+}

@@ -1,0 +1,164 @@
+//! The worker process's side: handshake, initializer, then one task at a time.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, RawFd};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::entry::layout_fingerprint;
+use super::protocol::{encode_frame, FrameDecoder, Outcome, ToParent, ToWorker, PROTOCOL_VERSION};
+use crate::Error;
+
+/// Exit code of a worker that could not talk to its pool.
+const EXIT_PROTOCOL: i32 = 70;
+
+/// Serves the pool named by `spec` ("<task fd>:<result fd>") and exits.
+pub(crate) fn serve(spec: &str) -> ! {
+    let Some((input, output)) = open_pipes(spec) else {
+        eprintln!(
+            "concurrent_futures: this process was started as a pool worker, but the pipes \
+             named in its environment ({spec:?}) are not open; exiting"
+        );
+        exit(EXIT_PROTOCOL)
+    };
+    let code = match Connection::new(input, output).serve() {
+        Ok(()) => 0,
+        Err(why) => {
+            eprintln!(
+                "concurrent_futures: worker {} stops: {why}",
+                std::process::id()
+            );
+            EXIT_PROTOCOL
+        }
+    };
+    exit(code)
+}
+
+fn exit(code: i32) -> ! {
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
+}
+
+/// Takes ownership of the two inherited pipe ends, after checking they are open.
+fn open_pipes(spec: &str) -> Option<(File, File)> {
+    let (input, output) = spec.split_once(':')?;
+    let fds: [RawFd; 2] = [input.parse().ok()?, output.parse().ok()?];
+    for fd in fds {
+        // SAFETY: F_GETFD only reads the descriptor's flags; it fails on a closed fd.
+        if fd < 3 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+            return None;
+        }
+        // Close-on-exec from now on: programs a task runs must not hold our pipes
+        // (they would keep the pool from seeing this worker die).
+        // SAFETY: F_SETFD only sets the descriptor's flags.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    // SAFETY: the pool spawned this process with these two descriptors open for it
+    // alone (checked open just above), and the environment variable that names them
+    // was removed by `init`, so nothing else in this process claims them.
+    Some(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
+}
+
+struct Connection {
+    input: File,
+    output: File,
+    decoder: FrameDecoder,
+    /// Frames waiting to be written in one go.
+    outbox: Vec<u8>,
+    key: u64,
+}
+
+impl Connection {
+    fn new(input: File, output: File) -> Connection {
+        Connection {
+            input,
+            output,
+            decoder: FrameDecoder::new(),
+            outbox: Vec::new(),
+            key: 0,
+        }
+    }
+
+    fn serve(mut self) -> Result<(), String> {
+        self.send(&ToParent::Hello {
+            pid: std::process::id(),
+            version: PROTOCOL_VERSION,
+            layout: layout_fingerprint(),
+        })?;
+        self.flush()?;
+        let Some(ToWorker::Welcome { key, initializer }) = self.receive()? else {
+            return Err("the pool did not answer the handshake".into());
+        };
+        self.key = key;
+        if let Some(entry) = initializer {
+            let initializer = entry.resolve_initializer(key)?;
+            if let Err(payload) = catch_unwind(initializer) {
+                let message = match Error::from_panic(payload) {
+                    Error::Panicked { message } => message,
+                    other => other.to_string(),
+                };
+                self.send(&ToParent::InitFailed { message })?;
+                self.flush()?;
+                return Ok(());
+            }
+        }
+        self.send(&ToParent::Ready)?;
+        self.flush()?;
+
+        // One task at a time. The `Finished` of one task and the `Started` of the next
+        // (when it is already here) leave in one write.
+        while let Some(message) = self.receive()? {
+            let ToWorker::Task { id, entry, arg } = message else {
+                return Err("the pool sent a second handshake".into());
+            };
+            self.send(&ToParent::Started { id })?;
+            self.flush()?;
+            let outcome = match entry.resolve_task(self.key) {
+                Ok(task) => catch_unwind(AssertUnwindSafe(|| task(&arg)))
+                    .unwrap_or_else(|_| Outcome::Panicked("the task's trampoline panicked".into())),
+                Err(why) => Outcome::Refused(why),
+            };
+            drop(arg);
+            self.send(&ToParent::Finished { id, outcome })?;
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, message: &ToParent) -> Result<(), String> {
+        encode_frame(message, &mut self.outbox)
+    }
+
+    fn flush(&mut self) -> Result<(), String> {
+        let result = self.output.write_all(&self.outbox);
+        self.outbox.clear();
+        result.map_err(|e| format!("could not write to the pool: {e}"))
+    }
+
+    /// The next message, or `None` when the pool closed the pipe (time to exit).
+    fn receive(&mut self) -> Result<Option<ToWorker>, String> {
+        const READ_SIZE: usize = 64 * 1024;
+        loop {
+            match self.decoder.next_message::<ToWorker>() {
+                Ok(Some(message)) => return Ok(Some(message)),
+                Ok(None) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+            let spare = self.decoder.spare(READ_SIZE);
+            let read = loop {
+                match self.input.read(spare) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    other => break other,
+                }
+            };
+            let read = read.map_err(|e| format!("could not read from the pool: {e}"))?;
+            self.decoder.commit(READ_SIZE, read);
+            if read == 0 {
+                if self.decoder.has_partial_frame() {
+                    return Err("the pool closed the pipe in the middle of a frame".into());
+                }
+                return Ok(None);
+            }
+        }
+    }
+}
