@@ -1,0 +1,551 @@
+//! ProcessPoolExecutor behaviours (CPython's test_process_pool and test_init, ported)
+//! and the crash matrix: every way a worker can die mid-task fails exactly that task.
+
+mod support;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use concurrent_futures::{
+    as_completed, wait, Error, ExitCause, Future, MapOptions, ProcessPoolExecutor, ReturnWhen,
+    ThreadPoolExecutor,
+};
+use serde::{Deserialize, Serialize};
+use support::{assert_gone, assert_reaped, with_deadline, PATIENCE};
+
+concurrent_futures::init_before_main!();
+
+fn square(n: u64) -> u64 {
+    n * n
+}
+
+fn my_pid(_: ()) -> u32 {
+    std::process::id()
+}
+
+fn exit_with(code: i32) -> u32 {
+    std::process::exit(code)
+}
+
+fn abort(_: ()) -> u32 {
+    std::process::abort()
+}
+
+/// Sends `signal` to the worker itself (through kill(1), to stay in safe Rust) and
+/// waits for it to land.
+fn signal_self(signal: String) -> u32 {
+    let pid = std::process::id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid])
+        .status();
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+fn panics(message: String) -> u32 {
+    panic!("{message}")
+}
+
+fn sleep_ms(ms: u64) -> u64 {
+    std::thread::sleep(Duration::from_millis(ms));
+    ms
+}
+
+fn result(fut: &Future<u32>) -> Result<u32, Error> {
+    fut.result_timeout(PATIENCE).copied()
+}
+
+#[test]
+fn submit_and_map_give_results_in_order() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        assert_eq!(pool.max_workers(), 2);
+        let fut = pool.submit(square, 12).unwrap();
+        assert_eq!(fut.result_timeout(PATIENCE), Ok(&144));
+        let squares: Vec<u64> = pool
+            .map(square, 0..20)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(squares, (0..20).map(|n| n * n).collect::<Vec<_>>());
+        let closure = pool
+            .submit(|s: String| s.to_uppercase(), "br".to_string())
+            .unwrap();
+        assert_eq!(closure.result_timeout(PATIENCE).unwrap(), "BR");
+        let pids = pool.worker_pids();
+        assert!(!pids.is_empty() && pids.len() <= 2, "{pids:?}");
+        assert!(
+            !pids.contains(&std::process::id()),
+            "tasks ran in the parent"
+        );
+        drop(pool);
+        assert_reaped(&pids);
+    });
+}
+
+#[test]
+fn chunked_map_keeps_order_and_per_item_errors() {
+    fn odd_panics(n: u32) -> u32 {
+        if n % 2 == 1 {
+            panic!("odd {n}");
+        }
+        n
+    }
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        let options = MapOptions::new().chunksize(7);
+        let results: Vec<_> = pool.map_with(odd_panics, 0..50, options).unwrap().collect();
+        assert_eq!(results.len(), 50);
+        for (n, result) in results.into_iter().enumerate() {
+            if n % 2 == 1 {
+                assert_eq!(
+                    result,
+                    Err(Error::Panicked {
+                        message: format!("odd {n}")
+                    })
+                );
+            } else {
+                assert_eq!(result, Ok(n as u32));
+            }
+        }
+        let total: u64 = pool
+            .map_with(square, 0..10_000, MapOptions::new().chunksize(1000))
+            .unwrap()
+            .map(Result::unwrap)
+            .sum();
+        assert_eq!(total, (0..10_000u64).map(|n| n * n).sum());
+    });
+}
+
+#[test]
+fn map_with_a_buffersize_runs_over_an_endless_input() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        let options = MapOptions::new().buffersize(4).chunksize(3);
+        let first: Vec<u64> = pool
+            .map_with(square, 0.., options)
+            .unwrap()
+            .take(25)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(first, (0..25).map(|n| n * n).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn bad_options_and_worker_counts_are_errors() {
+    assert!(matches!(
+        ProcessPoolExecutor::with_max_workers(0),
+        Err(Error::InvalidArgument(_))
+    ));
+    let zero_tasks = ProcessPoolExecutor::builder()
+        .max_tasks_per_child(0)
+        .build();
+    assert!(matches!(zero_tasks, Err(Error::InvalidArgument(_))));
+    let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+    let chunk0 = pool.map_with(square, 0..3, MapOptions::new().chunksize(0));
+    assert!(matches!(chunk0, Err(Error::InvalidArgument(_))));
+    assert!(
+        pool.worker_pids().is_empty(),
+        "no worker starts before a task"
+    );
+}
+
+#[test]
+fn a_panicking_task_fails_alone_and_the_worker_is_reused() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        let before = result(&pool.submit(my_pid, ()).unwrap()).unwrap();
+        let failed = pool.submit(panics, "bad input".to_string()).unwrap();
+        assert_eq!(
+            failed.result_timeout(PATIENCE).copied(),
+            Err(Error::Panicked {
+                message: "bad input".into()
+            })
+        );
+        let after = result(&pool.submit(my_pid, ()).unwrap()).unwrap();
+        assert_eq!(before, after, "a panic must not cost the worker");
+    });
+}
+
+/// Each way to die, mid-task: only that task fails, naming the pid and the cause; the
+/// pool replaces the worker and goes on.
+#[test]
+fn every_kind_of_worker_death_fails_exactly_its_task() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        let mut all_pids = HashSet::new();
+        let cases: Vec<(Future<u32>, ExitCause)> = vec![
+            (pool.submit(exit_with, 0).unwrap(), ExitCause::Exited(0)),
+            (pool.submit(exit_with, 3).unwrap(), ExitCause::Exited(3)),
+            (
+                pool.submit(abort, ()).unwrap(),
+                ExitCause::Signaled(libc::SIGABRT),
+            ),
+            (
+                pool.submit(signal_self, "KILL".into()).unwrap(),
+                ExitCause::Signaled(libc::SIGKILL),
+            ),
+            (
+                pool.submit(signal_self, "SEGV".into()).unwrap(),
+                ExitCause::Signaled(libc::SIGSEGV),
+            ),
+        ];
+        let survivors: Vec<Future<u64>> =
+            (0..20).map(|n| pool.submit(square, n).unwrap()).collect();
+        for (fut, expected) in &cases {
+            match fut.result_timeout(PATIENCE) {
+                Err(Error::WorkerDied { pid, cause }) => {
+                    assert_eq!(cause, *expected);
+                    assert!(pid > 0);
+                    all_pids.insert(pid);
+                    let message = Error::WorkerDied { pid, cause }.to_string();
+                    assert!(message.contains(&pid.to_string()), "{message}");
+                }
+                other => panic!("expected WorkerDied({expected:?}), got {other:?}"),
+            }
+        }
+        assert_eq!(
+            all_pids.len(),
+            cases.len(),
+            "each death was a different worker"
+        );
+        for (n, fut) in survivors.iter().enumerate() {
+            assert_eq!(fut.result_timeout(PATIENCE), Ok(&(n as u64 * n as u64)));
+        }
+        all_pids.extend(pool.worker_pids());
+        drop(pool);
+        let pids: Vec<u32> = all_pids.into_iter().collect();
+        assert_reaped(&pids);
+    });
+}
+
+#[test]
+fn an_idle_workers_death_is_repaired_silently() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        let pid = result(&pool.submit(my_pid, ()).unwrap()).unwrap();
+        let status = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
+        assert!(status.unwrap().success());
+        // Whatever the timing, the next task runs (on a new worker, or the old one's
+        // death is noticed first and it is replaced).
+        for _ in 0..5 {
+            let next = result(&pool.submit(my_pid, ()).unwrap());
+            if let Ok(new_pid) = next {
+                assert_ne!(new_pid, pid);
+            } else {
+                panic!("a task failed after an idle worker died: {next:?}");
+            }
+        }
+    });
+}
+
+#[test]
+fn a_task_over_the_time_limit_is_stopped_and_its_worker_replaced() {
+    with_deadline(|| {
+        let limit = Duration::from_millis(300);
+        let pool = ProcessPoolExecutor::builder()
+            .max_workers(1)
+            .task_time_limit(limit)
+            .build()
+            .unwrap();
+        let stuck = pool.submit(sleep_ms, 600_000).unwrap();
+        let next = pool.submit(square, 9).unwrap();
+        assert_eq!(
+            stuck.result_timeout(PATIENCE),
+            Err(Error::TaskTimeLimit { limit })
+        );
+        assert_ne!(Error::TaskTimeLimit { limit }, Error::Timeout);
+        assert_eq!(next.result_timeout(PATIENCE), Ok(&81));
+    });
+}
+
+fn set_ready() {
+    std::env::set_var("CF_TEST_INITIALIZED", "yes");
+}
+
+fn initialized(_: ()) -> bool {
+    std::env::var("CF_TEST_INITIALIZED").as_deref() == Ok("yes")
+}
+
+fn failing_initializer() {
+    panic!("no database here");
+}
+
+#[test]
+fn the_initializer_runs_in_each_worker_before_tasks() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::builder()
+            .max_workers(2)
+            .initializer(set_ready)
+            .build()
+            .unwrap();
+        let futures: Vec<_> = (0..6)
+            .map(|_| pool.submit(initialized, ()).unwrap())
+            .collect();
+        for fut in &futures {
+            assert_eq!(fut.result_timeout(PATIENCE), Ok(&true));
+        }
+        assert!(
+            !initialized(()),
+            "the initializer must not run in the parent"
+        );
+    });
+}
+
+#[test]
+fn a_failing_initializer_breaks_the_pool_without_respawning() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::builder()
+            .max_workers(2)
+            .initializer(failing_initializer)
+            .build()
+            .unwrap();
+        let futures: Vec<_> = (0..4).map(|n| pool.submit(square, n).unwrap()).collect();
+        for fut in &futures {
+            match fut.result_timeout(PATIENCE) {
+                Err(Error::BrokenExecutor { reason }) => {
+                    assert!(reason.contains("no database here"), "{reason}")
+                }
+                other => panic!("expected BrokenExecutor, got {other:?}"),
+            }
+        }
+        assert!(matches!(
+            pool.submit(square, 1),
+            Err(Error::BrokenExecutor { .. })
+        ));
+        assert!(pool.worker_pids().is_empty(), "no worker is respawned");
+    });
+}
+
+#[test]
+fn max_tasks_per_child_replaces_workers() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::builder()
+            .max_workers(1)
+            .max_tasks_per_child(2)
+            .build()
+            .unwrap();
+        let pids: Vec<u32> = (0..6)
+            .map(|_| result(&pool.submit(my_pid, ()).unwrap()).unwrap())
+            .collect();
+        assert_eq!(pids[0], pids[1]);
+        assert_eq!(pids[2], pids[3]);
+        assert_eq!(pids[4], pids[5]);
+        let distinct: HashSet<_> = pids.iter().collect();
+        assert_eq!(distinct.len(), 3, "{pids:?}");
+        drop(pool);
+        assert_reaped(&pids);
+    });
+}
+
+#[test]
+fn shutdown_refuses_new_tasks_and_cancels_queued_ones() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        let running = pool.submit(sleep_ms, 300).unwrap();
+        let queued: Vec<_> = (0..20)
+            .map(|_| pool.submit(sleep_ms, 10).unwrap())
+            .collect();
+        // Only tasks that have not started are cancelled: let the first one start.
+        while !running.running() {
+            assert!(!running.done(), "{running:?}");
+            std::thread::yield_now();
+        }
+        pool.shutdown(true, true);
+        assert!(matches!(pool.submit(square, 2), Err(Error::Shutdown)));
+        assert_eq!(running.result_timeout(PATIENCE), Ok(&300));
+        let cancelled = queued.iter().filter(|f| f.cancelled()).count();
+        assert!(
+            cancelled >= 18,
+            "only {cancelled} of 20 queued tasks were cancelled"
+        );
+        for fut in &queued {
+            assert!(fut.done());
+        }
+        assert!(pool.worker_pids().is_empty());
+    });
+}
+
+#[test]
+fn dropping_the_pool_waits_for_every_task() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        let futures: Vec<_> = (0..10)
+            .map(|n| pool.submit(sleep_ms, 20 + n).unwrap())
+            .collect();
+        drop(pool);
+        for (n, fut) in futures.iter().enumerate() {
+            assert!(fut.done());
+            assert_eq!(fut.result(), Ok(&(20 + n as u64)));
+        }
+    });
+}
+
+#[test]
+fn terminate_and_kill_workers_stop_running_tasks() {
+    with_deadline(|| {
+        for (stop, signal) in [(true, libc::SIGTERM), (false, libc::SIGKILL)] {
+            let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+            let started = pool.submit(my_pid, ()).unwrap();
+            let pid = result(&started).unwrap();
+            let long = pool.submit(sleep_ms, 600_000).unwrap();
+            let queued = pool.submit(square, 3).unwrap();
+            // Wait until the long task runs, so that the stop hits it mid-task.
+            while !long.running() {
+                assert!(!long.done());
+                std::thread::yield_now();
+            }
+            if stop {
+                pool.terminate_workers();
+            } else {
+                pool.kill_workers();
+            }
+            assert_eq!(
+                long.result_timeout(PATIENCE),
+                Err(Error::WorkerDied {
+                    pid,
+                    cause: ExitCause::Signaled(signal)
+                })
+            );
+            assert!(queued.done());
+            assert!(matches!(pool.submit(square, 1), Err(Error::Shutdown)));
+            assert_reaped(&[pid]);
+        }
+    });
+}
+
+#[derive(Debug)]
+struct Unencodable;
+
+impl Serialize for Unencodable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("this type refuses to be encoded"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Unencodable {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom("this type refuses to be decoded"))
+    }
+}
+
+fn make_unencodable(_: u8) -> Unencodable {
+    Unencodable
+}
+
+fn takes_unencodable(_: Unencodable) -> u8 {
+    1
+}
+
+#[test]
+fn serialization_failures_fail_one_future_and_leave_the_pool_intact() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        let bad_arg = pool.submit(takes_unencodable, Unencodable).unwrap();
+        assert!(matches!(
+            bad_arg.result_timeout(PATIENCE),
+            Err(Error::Serialization(_))
+        ));
+        let bad_result = pool.submit(make_unencodable, 1).unwrap();
+        match bad_result.result_timeout(PATIENCE) {
+            Err(Error::Serialization(why)) => assert!(why.contains("result"), "{why}"),
+            other => panic!("expected a serialization error, got {other:?}"),
+        }
+        assert_eq!(
+            pool.submit(square, 4).unwrap().result_timeout(PATIENCE),
+            Ok(&16)
+        );
+    });
+}
+
+fn echo_bytes(bytes: Vec<u8>) -> Vec<u8> {
+    bytes.into_iter().rev().collect()
+}
+
+#[test]
+fn eight_mebibyte_arguments_and_results_cross() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        let big: Vec<u8> = (0..8 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+        let expected: Vec<u8> = big.iter().rev().copied().collect();
+        let futures: Vec<_> = (0..3)
+            .map(|_| pool.submit(echo_bytes, big.clone()).unwrap())
+            .collect();
+        for fut in &futures {
+            assert!(fut.result_timeout(PATIENCE).unwrap() == &expected);
+        }
+    });
+}
+
+#[test]
+fn process_and_thread_futures_mix_in_as_completed_and_wait() {
+    with_deadline(|| {
+        let processes = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        let threads = ThreadPoolExecutor::with_max_workers(2).unwrap();
+        let mut futures: Vec<Future<u64>> = (0..5)
+            .map(|n| processes.submit(square, n).unwrap())
+            .collect();
+        futures.extend((5..10).map(|n| threads.submit(move || n * n).unwrap()));
+        let mut seen: Vec<u64> = as_completed(&futures)
+            .map(|f| *f.result().unwrap())
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..10).map(|n| n * n).collect::<Vec<_>>());
+        let split = wait(&futures, Some(PATIENCE), ReturnWhen::AllCompleted);
+        assert_eq!((split.done.len(), split.not_done.len()), (10, 0));
+    });
+}
+
+#[test]
+fn grandchildren_die_with_their_worker() {
+    fn start_sleeper_then_die(_: ()) -> u32 {
+        let child = std::process::Command::new("sleep")
+            .arg("600")
+            .spawn()
+            .unwrap();
+        println!("sleeper {}", child.id());
+        // Tell the parent the grandchild's pid through a file: the task cannot return.
+        std::fs::write(
+            std::env::temp_dir().join(format!("cf-sleeper-{}", std::process::id())),
+            child.id().to_string(),
+        )
+        .unwrap();
+        std::process::exit(7)
+    }
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        let fut = pool.submit(start_sleeper_then_die, ()).unwrap();
+        let Err(Error::WorkerDied { pid, cause }) = fut.result_timeout(PATIENCE).copied() else {
+            panic!("the worker should have died");
+        };
+        assert_eq!(cause, ExitCause::Exited(7));
+        let note = std::env::temp_dir().join(format!("cf-sleeper-{pid}"));
+        let sleeper: u32 = std::fs::read_to_string(&note).unwrap().parse().unwrap();
+        let _ = std::fs::remove_file(note);
+        assert_gone(&[sleeper]);
+    });
+}
+
+#[test]
+fn a_task_cancelled_while_queued_never_runs() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        let first = pool.submit(sleep_ms, 200).unwrap();
+        let queued: Vec<_> = (0..5)
+            .map(|_| pool.submit(exit_with, 9))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let cancelled: Vec<bool> = queued.iter().map(|f| f.cancel()).collect();
+        assert_eq!(first.result_timeout(PATIENCE), Ok(&200));
+        // A task that would have killed the worker was cancelled in time: none died.
+        for (fut, was_cancelled) in queued.iter().zip(cancelled) {
+            if was_cancelled {
+                assert_eq!(fut.result_timeout(PATIENCE), Err(Error::Cancelled));
+            }
+        }
+    });
+}

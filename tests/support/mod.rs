@@ -1,0 +1,99 @@
+//! Helpers shared by the process-pool tests: deadlines and leftover checks.
+#![allow(dead_code)]
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Generous: a loaded 2-core machine may be slow, but never this slow.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Runs `body` on its own thread and fails the test if it takes longer than
+/// `PATIENCE` * 2, so that a hang is a failure, not a stuck CI run.
+pub fn with_deadline<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = mpsc::channel();
+    let runner = std::thread::spawn(move || {
+        let _ = done.send(body());
+    });
+    match result.recv_timeout(PATIENCE * 2) {
+        Ok(value) => {
+            runner.join().unwrap();
+            value
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            // The body panicked: re-raise its panic here.
+            std::panic::resume_unwind(runner.join().unwrap_err())
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test hung for {:?}", PATIENCE * 2),
+    }
+}
+
+/// `true` while process `pid` exists (a zombie included).
+pub fn process_exists(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The process's state letter from /proc (`Z` for a zombie), if it exists.
+pub fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = stat.rsplit_once(')')?.1;
+    after_name.trim_start().chars().next()
+}
+
+/// Waits (up to `PATIENCE`) for processes we cannot be notified about, such as a
+/// reparented grandchild, to disappear; fails the test if they do not.
+pub fn assert_gone(pids: &[u32]) {
+    let deadline = Instant::now() + PATIENCE;
+    for &pid in pids {
+        while process_exists(pid) && process_state(pid) != Some('Z') {
+            assert!(Instant::now() < deadline, "process {pid} is still alive");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// Asserts that none of `pids` is left: not running, and not a zombie of ours. Call
+/// after the pool was dropped (shutdown waits for every worker to be reaped), so no
+/// waiting is needed.
+pub fn assert_reaped(pids: &[u32]) {
+    for &pid in pids {
+        if let Some(state) = process_state(pid) {
+            // The pid may have been reused by an unrelated process; ours it is not
+            // if its parent is not us.
+            assert!(
+                parent_of(pid) != Some(std::process::id()),
+                "worker {pid} is left over (state {state})"
+            );
+        }
+    }
+}
+
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = stat.rsplit_once(')')?.1;
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// This process's direct children (from /proc/self/task/*/children).
+pub fn children() -> Vec<u32> {
+    let mut pids = Vec::new();
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for task in tasks.flatten() {
+            if let Ok(list) = std::fs::read_to_string(task.path().join("children")) {
+                pids.extend(
+                    list.split_whitespace()
+                        .filter_map(|p| p.parse::<u32>().ok()),
+                );
+            }
+        }
+    }
+    pids.sort_unstable();
+    pids.dedup();
+    pids
+}
+
+/// How many file descriptors this process has open.
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
