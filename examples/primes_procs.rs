@@ -67,7 +67,6 @@ mod procs {
 
     /// Checks 20 numbers for primality with N worker processes and two queues.
     #[derive(Parser, Debug)]
-    #[command(about)]
     struct Cli {
         /// How many worker processes (default: the number of CPUs).
         workers: Option<NonZeroUsize>,

@@ -23,7 +23,6 @@ use primes_common::{check, Inputs};
 
 /// Checks 20 numbers for primality, one after the other.
 #[derive(Parser, Debug)]
-#[command(about)]
 struct Cli {
     #[command(flatten)]
     inputs: Inputs,

@@ -39,7 +39,6 @@ use primes_common::{check, cpu_count, Inputs, PrimeResult};
 
 /// Checks 20 numbers for primality with N threads, a jobs queue and a results queue.
 #[derive(Parser, Debug)]
-#[command(about)]
 struct Cli {
     /// How many worker threads (default: the number of CPUs).
     workers: Option<NonZeroUsize>,

@@ -27,7 +27,6 @@ use spinner_common::spin;
 
 /// Animates a spinner in a thread while the main thread checks a big prime.
 #[derive(Parser, Debug)]
-#[command(about)]
 struct Cli {
     /// The number to check.
     #[arg(long, default_value_t = 5_000_111_000_222_021)]

@@ -30,7 +30,6 @@ use spinner_common::{spin_in_child, SPINNER_ENV};
 
 /// Animates a spinner in a child process while the main process waits for slow().
 #[derive(Parser, Debug)]
-#[command(about)]
 struct Cli {}
 
 fn slow() -> u32 {

@@ -29,7 +29,6 @@ use spinner_common::spin;
 
 /// Animates a spinner in a thread while the main thread waits for slow().
 #[derive(Parser, Debug)]
-#[command(about)]
 struct Cli {}
 
 fn slow() -> u32 {
