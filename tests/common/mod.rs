@@ -6,6 +6,8 @@
 //! example *and every process it started* are killed.
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod primes;
+
 use std::env;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
