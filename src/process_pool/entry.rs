@@ -4,7 +4,7 @@
 //! the same offset from any other function in both processes; only the base address
 //! differs (ASLR). A task's function is therefore sent as an [`Entry`]: the offset of a
 //! monomorphised trampoline (`call_one::<F, A, R>` or `call_chunk::<F, A, R>`) from an
-//! anchor function of this crate, plus a tag.
+//! anchor static of this crate, plus a tag.
 //!
 //! Turning a number back into a function pointer is the one `unsafe` step of the
 //! process pool. What makes it safe:
@@ -48,17 +48,33 @@ enum EntryKind {
 /// A trampoline: decodes the argument, runs the user's function, encodes the result.
 pub(crate) type TaskFn = fn(&[u8]) -> Outcome;
 
-/// The reference point for offsets. Never called; only its address matters.
-#[inline(never)]
-fn anchor() {}
+/// The reference point for offsets. A static, not a function: statics have exactly one
+/// address in a program, while the optimiser may give a small function several copies
+/// (one per codegen unit), which would make offsets disagree between call sites.
+static ANCHOR: u8 = 0;
 
-/// Differs between two builds of the program (almost surely): the distance between
-/// two functions at opposite ends of this crate's code.
+fn anchor() -> usize {
+    &ANCHOR as *const u8 as usize
+}
+
+/// Identifies this build: the executable file's identity (device, inode, size, mtime).
+/// Two processes agree only if they run the same file, so offsets mean the same in
+/// both. (Workers exec `/proc/self/exe`, so on Linux this holds by construction; the
+/// check guards the fallback to `current_exe()` and any future change.)
 pub(crate) fn layout_fingerprint() -> u64 {
-    let a = anchor as fn() as usize as u64;
-    let b = crate::init as fn() as usize as u64;
-    let c = layout_fingerprint as fn() -> u64 as usize as u64;
-    a.wrapping_sub(b).rotate_left(32) ^ c.wrapping_sub(a)
+    use std::os::unix::fs::MetadataExt;
+    let mut hasher = DefaultHasher::new();
+    if let Ok(meta) = std::fs::metadata("/proc/self/exe") {
+        (
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+        )
+            .hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 fn tag(key: u64, kind: EntryKind, offset: i64) -> u64 {
@@ -68,7 +84,7 @@ fn tag(key: u64, kind: EntryKind, offset: i64) -> u64 {
 }
 
 fn offset_of(address: usize) -> i64 {
-    (address as i64).wrapping_sub(anchor as fn() as usize as i64)
+    (address as i64).wrapping_sub(anchor() as i64)
 }
 
 impl Entry {
@@ -101,7 +117,7 @@ impl Entry {
                     .into(),
             );
         }
-        Ok((anchor as fn() as usize as i64).wrapping_add(self.offset) as usize)
+        Ok((anchor() as i64).wrapping_add(self.offset) as usize)
     }
 
     /// The trampoline this entry names, if its tag checks out under `key`.
