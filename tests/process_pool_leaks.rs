@@ -1,0 +1,118 @@
+//! What crashes must not leave behind: zombies, open file descriptors, live workers.
+//!
+//! These tests count this process's children and descriptors, so they take turns (one
+//! lock) and live in their own test binary, away from other pools.
+
+mod support;
+
+use std::sync::Mutex;
+
+use concurrent_futures::{Error, ExitCause, Future, ProcessPoolExecutor};
+use support::{children, open_fds, with_deadline, PATIENCE};
+
+concurrent_futures::init_before_main!();
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn maybe_crash(n: u32) -> u32 {
+    if n % 100 == 37 {
+        std::process::exit(1);
+    }
+    n
+}
+
+/// The baseline after the process pool's one-time machinery (the spawner thread) exists.
+fn warmed_up_baseline() -> usize {
+    let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+    pool.submit(maybe_crash, 1)
+        .unwrap()
+        .result_timeout(PATIENCE)
+        .unwrap();
+    drop(pool);
+    assert_eq!(children(), Vec::<u32>::new());
+    open_fds()
+}
+
+#[test]
+fn one_percent_of_two_thousand_tasks_kill_their_worker_and_only_they_fail() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    with_deadline(|| {
+        let fds_before = warmed_up_baseline();
+        let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        let futures: Vec<Future<u32>> = (0..2000)
+            .map(|n| pool.submit(maybe_crash, n).unwrap())
+            .collect();
+        let mut died = 0;
+        for (n, fut) in futures.iter().enumerate() {
+            match fut.result_timeout(PATIENCE) {
+                Ok(&value) => assert_eq!(value, n as u32),
+                Err(Error::WorkerDied {
+                    cause: ExitCause::Exited(1),
+                    ..
+                }) => {
+                    assert_eq!(n % 100, 37, "task {n} failed but did not crash");
+                    died += 1;
+                }
+                Err(other) => panic!("task {n}: {other:?}"),
+            }
+        }
+        assert_eq!(died, 20);
+        drop(pool);
+        assert_eq!(children(), Vec::<u32>::new(), "a worker or zombie is left");
+        assert_eq!(open_fds(), fds_before, "file descriptors leaked");
+    });
+}
+
+#[test]
+fn shutdown_while_workers_crash_finishes_every_future() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    with_deadline(|| {
+        let fds_before = warmed_up_baseline();
+        let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        let futures: Vec<Future<u32>> = (0..300)
+            .map(|n| pool.submit(maybe_crash, n).unwrap())
+            .collect();
+        pool.shutdown(true, false);
+        for (n, fut) in futures.iter().enumerate() {
+            assert!(fut.done(), "task {n} is not done after shutdown(wait)");
+            match fut.result() {
+                Ok(&value) => assert_eq!(value, n as u32),
+                Err(Error::WorkerDied { .. }) => assert_eq!(n % 100, 37),
+                Err(other) => panic!("task {n}: {other:?}"),
+            }
+        }
+        assert_eq!(children(), Vec::<u32>::new());
+        drop(pool);
+        assert_eq!(open_fds(), fds_before);
+    });
+}
+
+#[test]
+fn thousands_of_tasks_do_not_grow_the_descriptor_count() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    with_deadline(|| {
+        let fds_before = warmed_up_baseline();
+        let pool = ProcessPoolExecutor::builder()
+            .max_workers(2)
+            .max_tasks_per_child(500)
+            .build()
+            .unwrap();
+        for round in 0..5 {
+            let futures: Vec<Future<u32>> = (0..1000)
+                .map(|n| pool.submit(maybe_crash, n * 100 + 1).unwrap())
+                .collect();
+            for fut in &futures {
+                fut.result_timeout(PATIENCE).unwrap();
+            }
+            // Two workers: each a result pipe, a task pipe and a pidfd at most.
+            assert!(
+                open_fds() <= fds_before + 6,
+                "round {round}: {} fds",
+                open_fds()
+            );
+        }
+        drop(pool);
+        assert_eq!(open_fds(), fds_before);
+        assert_eq!(children(), Vec::<u32>::new());
+    });
+}
