@@ -111,21 +111,22 @@ impl<T> Future<T> {
         state: FutureState,
     ) {
         let failed = matches!(&outcome, Err(error) if *error != Error::Cancelled);
-        if self.inner().outcome.set(outcome).is_err() {
+        if self.inner().outcome.set(outcome.map_err(Box::new)).is_err() {
             unreachable!("the outcome is only set under the lock, in a non-done state");
         }
         shared.state = state;
         self.inner().state.store(state as u8, Ordering::Release);
-        let callbacks = std::mem::take(&mut shared.callbacks);
-        let waiters = std::mem::take(&mut shared.waiters);
+        let listeners = shared.listeners.take();
         drop(shared);
 
         self.inner().done_signal.notify_all();
-        for (waiter, key) in waiters {
-            waiter.notify(key, failed);
-        }
-        for callback in callbacks {
-            self.run_callback(callback);
+        if let Some(listeners) = listeners {
+            for (waiter, key) in listeners.waiters {
+                waiter.notify(key, failed);
+            }
+            for callback in listeners.callbacks {
+                self.run_callback(callback);
+            }
         }
     }
 

@@ -88,16 +88,34 @@ struct Inner<T> {
     /// A lock-free mirror of `Shared::state`, so that `done()` and friends never block.
     state: AtomicU8,
     /// `Ok(value)`, the task's error, or `Err(Error::Cancelled)`; set exactly once,
-    /// under `shared`'s lock, before the state says "done".
-    outcome: OnceLock<Result<T, Error>>,
+    /// under `shared`'s lock, before the state says "done". The error is boxed to keep
+    /// futures small: a future is allocated per task, and most succeed.
+    outcome: OnceLock<Result<T, Box<Error>>>,
 }
 
 struct Shared<T> {
     state: FutureState,
+    /// Who to tell when the future is done; most futures have nobody, so this is
+    /// allocated only when someone registers.
+    listeners: Option<Box<Listeners<T>>>,
+}
+
+struct Listeners<T> {
     callbacks: Vec<Callback<T>>,
     /// `as_completed` / `wait` calls watching this future, each with the key it knows
     /// this future by.
     waiters: Vec<(Arc<Waiter>, usize)>,
+}
+
+impl<T> Shared<T> {
+    fn listeners(&mut self) -> &mut Listeners<T> {
+        self.listeners.get_or_insert_with(|| {
+            Box::new(Listeners {
+                callbacks: Vec::new(),
+                waiters: Vec::new(),
+            })
+        })
+    }
 }
 
 impl<T: Send + Sync + 'static> Future<T> {
@@ -114,8 +132,7 @@ impl<T: Send + Sync + 'static> Future<T> {
             inner: Arc::new(Inner {
                 shared: Mutex::new(Shared {
                     state: FutureState::Pending,
-                    callbacks: Vec::new(),
-                    waiters: Vec::new(),
+                    listeners: None,
                 }),
                 done_signal: Condvar::new(),
                 state: AtomicU8::new(FutureState::Pending as u8),
@@ -207,13 +224,13 @@ impl<T> Future<T> {
     fn outcome_now(&self) -> Option<Result<&T, Error>> {
         self.inner().outcome.get().map(|outcome| match outcome {
             Ok(value) => Ok(value),
-            Err(error) => Err(error.clone()),
+            Err(error) => Err(Error::clone(error)),
         })
     }
 
     /// Blocks until the future is done or `timeout` passes; `true` if it is done.
     fn wait_done(&self, timeout: Option<Duration>) -> bool {
-        if self.done() {
+        if self.done() || self.spin_until_done() {
             return true;
         }
         // A deadline that cannot be represented is as good as no deadline.
@@ -235,6 +252,26 @@ impl<T> Future<T> {
             }
         }
         true
+    }
+
+    /// Spins briefly for a result that is about to arrive (a short task on a pool whose
+    /// worker is awake): a sleep and wake-up through the kernel costs several
+    /// microseconds, more than many tasks take. Gives up after about as long as one
+    /// wake-up costs, yielding the CPU in between, so a long wait still sleeps.
+    fn spin_until_done(&self) -> bool {
+        for step in 0..10 {
+            if step < 6 {
+                for _ in 0..(1 << step) {
+                    std::hint::spin_loop();
+                }
+            } else {
+                std::thread::yield_now();
+            }
+            if self.done() {
+                return true;
+            }
+        }
+        false
     }
 
     /// Calls `callback` with this future once it is done (finished or cancelled).
@@ -263,7 +300,7 @@ impl<T> Future<T> {
         {
             let mut shared = self.inner().shared.lock();
             if !shared.state.is_done() {
-                shared.callbacks.push(Box::new(callback));
+                shared.listeners().callbacks.push(Box::new(callback));
                 return;
             }
         }
@@ -277,24 +314,26 @@ impl<T> Future<T> {
         if shared.state.is_done() {
             return false;
         }
-        shared.waiters.push((Arc::clone(waiter), key));
+        shared.listeners().waiters.push((Arc::clone(waiter), key));
         true
     }
 
     /// Forgets `waiter` (a wait that ended before this future was done).
     pub(crate) fn remove_waiter(&self, waiter: &Arc<Waiter>) {
         let mut shared = self.inner().shared.lock();
-        shared.waiters.retain(|(w, _)| !Arc::ptr_eq(w, waiter));
+        if let Some(listeners) = shared.listeners.as_mut() {
+            listeners.waiters.retain(|(w, _)| !Arc::ptr_eq(w, waiter));
+        }
     }
 
     /// `true` if the future finished with an error other than cancellation: what
     /// `ReturnWhen::FirstException` looks for.
     pub(crate) fn raised(&self) -> bool {
-        matches!(self.inner().outcome.get(), Some(Err(error)) if *error != Error::Cancelled)
+        matches!(self.inner().outcome.get(), Some(Err(error)) if **error != Error::Cancelled)
     }
 
     /// An address that identifies the shared state (for `Debug`, `Hash`, `Eq`).
-    fn address(&self) -> usize {
+    pub(crate) fn address(&self) -> usize {
         Arc::as_ptr(&self.inner) as *const () as usize
     }
 }

@@ -1,6 +1,6 @@
 //! The state a thread pool shares with its workers and with its `map` iterators.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
@@ -25,6 +25,9 @@ pub(super) struct PoolCore {
     /// `submit` yet, i.e. roughly how many workers are idle. A submit that can take one
     /// starts no thread.
     pub(super) idle: AtomicUsize,
+    /// Set once `max_workers` threads run: from then on nobody needs the idle count,
+    /// and leaving it alone saves a cache line bouncing between every thread.
+    pub(super) all_started: AtomicBool,
     control: Mutex<Control>,
 }
 
@@ -60,6 +63,7 @@ impl PoolCore {
             stack_size,
             queue,
             idle: AtomicUsize::new(0),
+            all_started: AtomicBool::new(false),
             control: Mutex::new(Control {
                 sender: Some(sender),
                 broken: None,
@@ -103,13 +107,16 @@ impl PoolCore {
     /// Python's `_adjust_thread_count`: reuse an idle worker if there is one, else
     /// start a thread while below `max_workers`.
     fn adjust_thread_count(self: &Arc<Self>, control: &mut Control) -> Result<(), Error> {
+        if control.started >= self.max_workers {
+            return Ok(());
+        }
         let took_idle = self
             .idle
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |idle| {
                 idle.checked_sub(1)
             })
             .is_ok();
-        if took_idle || control.started >= self.max_workers {
+        if took_idle {
             return Ok(());
         }
         let name = format!("{}_{}", self.thread_name_prefix, control.started);
@@ -122,6 +129,9 @@ impl PoolCore {
             Ok(handle) => {
                 control.started += 1;
                 control.threads.push(handle);
+                if control.started == self.max_workers {
+                    self.all_started.store(true, Ordering::Relaxed);
+                }
                 Ok(())
             }
             // Other workers will get to the task in time; with none, it would wait

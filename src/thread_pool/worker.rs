@@ -24,6 +24,8 @@ pub(super) fn run(core: Arc<PoolCore>) {
     while let Ok(job) = core.queue.recv() {
         job.run();
         // Python's `_idle_semaphore.release()`: this worker can take the next submit.
-        core.idle.fetch_add(1, Ordering::Release);
+        if !core.all_started.load(Ordering::Relaxed) {
+            core.idle.fetch_add(1, Ordering::Release);
+        }
     }
 }

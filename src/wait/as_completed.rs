@@ -81,7 +81,9 @@ impl<T> AsCompleted<T> {
         let waiter = Arc::new(Waiter::new(1, false));
         let mut ready = VecDeque::new();
         for (key, future) in futures.iter().enumerate() {
-            if !future.add_waiter(&waiter, key) {
+            // `done()` is one atomic load; it spares most futures of a busy pool the
+            // lock that registering takes.
+            if future.done() || !future.add_waiter(&waiter, key) {
                 ready.push_back(key);
             }
         }

@@ -78,7 +78,7 @@ where
     let mut already_failed = false;
     let mut watched = Vec::with_capacity(futures.len());
     for (key, future) in futures.iter().enumerate() {
-        if future.add_waiter(&waiter, key) {
+        if !future.done() && future.add_waiter(&waiter, key) {
             watched.push(key);
         } else {
             already_done += 1;

@@ -10,11 +10,11 @@ pub(super) fn unique_futures<'a, T: 'a>(
     futures: impl IntoIterator<Item = &'a Future<T>>,
 ) -> Vec<Future<T>> {
     let futures = futures.into_iter();
-    let mut seen: HashSet<Future<T>, BuildHasherDefault<AddressHasher>> =
+    let mut seen: HashSet<usize, BuildHasherDefault<AddressHasher>> =
         HashSet::with_capacity_and_hasher(futures.size_hint().0, Default::default());
     let mut unique = Vec::with_capacity(futures.size_hint().0);
     for future in futures {
-        if seen.insert(future.clone()) {
+        if seen.insert(future.address()) {
             unique.push(future.clone());
         }
     }
