@@ -104,12 +104,11 @@ fn thousands_of_tasks_do_not_grow_the_descriptor_count() {
             for fut in &futures {
                 fut.result_timeout(PATIENCE).unwrap();
             }
-            // Two workers: each a result pipe, a task pipe and a pidfd at most.
-            assert!(
-                open_fds() <= fds_before + 6,
-                "round {round}: {} fds",
-                open_fds()
-            );
+            // A worker holds 3 descriptors (two pipes, a pidfd), 5 while starting; while
+            // workers retire (max_tasks_per_child) leaving and new ones overlap. A leak
+            // of even one per task would pass this bound by hundreds after 1000 tasks.
+            let fds = open_fds();
+            assert!(fds <= fds_before + 32, "round {round}: {fds} fds, {fds_before} before");
         }
         drop(pool);
         assert_eq!(open_fds(), fds_before);
