@@ -108,7 +108,10 @@ fn thousands_of_tasks_do_not_grow_the_descriptor_count() {
             // workers retire (max_tasks_per_child) leaving and new ones overlap. A leak
             // of even one per task would pass this bound by hundreds after 1000 tasks.
             let fds = open_fds();
-            assert!(fds <= fds_before + 32, "round {round}: {fds} fds, {fds_before} before");
+            assert!(
+                fds <= fds_before + 32,
+                "round {round}: {fds} fds, {fds_before} before"
+            );
         }
         drop(pool);
         assert_eq!(open_fds(), fds_before);

@@ -256,17 +256,22 @@ impl<T> Future<T> {
 
     /// Spins briefly for a result that is about to arrive (a short task on a pool whose
     /// worker is awake): a sleep and wake-up through the kernel costs several
-    /// microseconds, more than many tasks take. Gives up after about as long as one
-    /// wake-up costs, yielding the CPU in between, so a long wait still sleeps.
+    /// microseconds, more than many tasks take. Spins a little, then yields the CPU
+    /// (to the very threads that will complete the future, on a small machine) for up
+    /// to `SPIN_LIMIT`; a longer wait sleeps.
     fn spin_until_done(&self) -> bool {
-        for step in 0..10 {
-            if step < 6 {
-                for _ in 0..(1 << step) {
-                    std::hint::spin_loop();
-                }
-            } else {
-                std::thread::yield_now();
+        const SPIN_LIMIT: Duration = Duration::from_micros(10);
+        for step in 0..6 {
+            for _ in 0..(1 << step) {
+                std::hint::spin_loop();
             }
+            if self.done() {
+                return true;
+            }
+        }
+        let start = Instant::now();
+        while start.elapsed() < SPIN_LIMIT {
+            std::thread::yield_now();
             if self.done() {
                 return true;
             }

@@ -82,8 +82,10 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
         match watch.next_event(deadline) {
             Event::Message(ToParent::Started { id }) => running = Some((id, Instant::now())),
             Event::Message(ToParent::Finished { id, outcome }) => {
-                running = None;
-                scheduler.task_finished(worker_id, id, outcome);
+                let run_time = running
+                    .take()
+                    .map_or(Duration::ZERO, |(_, since)| since.elapsed());
+                scheduler.task_finished(worker_id, id, outcome, run_time);
             }
             Event::Message(other) => {
                 eprintln!(

@@ -21,9 +21,18 @@ use super::entry::Entry;
 use super::protocol::Outcome;
 use crate::{Error, ExitCause};
 
-/// Tasks sent ahead to a busy worker, beyond the one it runs, when every worker is busy
-/// and no more may start. Hides the pipe round trip for short tasks.
-const PIPELINE_DEPTH: usize = 2;
+/// How many tasks a busy worker may be sent ahead of time, when every worker is busy
+/// and no more may start, by how long tasks have been taking: short tasks are
+/// pipelined deeply (the pipe's round trip would dominate otherwise), long ones not at
+/// all (a task queued behind a long one could have gone to a worker that frees up
+/// first, and balance matters more than latency there).
+fn pipeline_depth(typical_task: Option<Duration>) -> usize {
+    match typical_task {
+        Some(t) if t < Duration::from_micros(200) => 16,
+        Some(t) if t < Duration::from_millis(2) => 4,
+        _ => 1,
+    }
+}
 
 /// Frames larger than this only go to idle workers: a busy worker does not read its
 /// pipe, and a large frame would fill the pipe and block the sender.
@@ -85,6 +94,8 @@ struct State {
     terminating: bool,
     broken: Option<String>,
     threads: Vec<JoinHandle<()>>,
+    /// A moving average of how long tasks run, for [`pipeline_depth`].
+    typical_task: Option<Duration>,
 }
 
 /// Work decided under the lock, done after it.
@@ -166,8 +177,9 @@ impl Scheduler {
                 actions.spawns.push(state.next_worker);
             }
         }
-        if room == 0 {
-            while let Some(worker_id) = pick_worker(state, |w| w.assigned.len() < PIPELINE_DEPTH) {
+        let depth = pipeline_depth(state.typical_task);
+        if room == 0 && depth > 1 {
+            while let Some(worker_id) = pick_worker(state, |w| w.assigned.len() < depth) {
                 if state
                     .pending
                     .front()
@@ -305,10 +317,20 @@ impl Scheduler {
         actions
     }
 
-    /// Task `id` ended on worker `worker_id`.
-    pub(crate) fn task_finished(self: &Arc<Self>, worker_id: u64, id: u64, outcome: Outcome) {
+    /// Task `id` ended on worker `worker_id`, after running for `run_time`.
+    pub(crate) fn task_finished(
+        self: &Arc<Self>,
+        worker_id: u64,
+        id: u64,
+        outcome: Outcome,
+        run_time: Duration,
+    ) {
         let mut state = self.state.lock();
         let mut actions = Actions::default();
+        state.typical_task = Some(match state.typical_task {
+            None => run_time,
+            Some(typical) => (typical * 7 + run_time) / 8,
+        });
         if let Some(worker) = state.workers.get_mut(&worker_id) {
             worker.assigned.retain(|&assigned| assigned != id);
         }

@@ -105,9 +105,11 @@ impl Connection {
         self.send(&ToParent::Ready)?;
         self.flush()?;
 
-        // One task at a time. The `Finished` of one task and the `Started` of the next
-        // (when it is already here) leave in one write.
-        while let Some(message) = self.receive()? {
+        // One task at a time. When the next task is already here, the `Finished` of
+        // one and the `Started` of the next leave in one write (one wake-up for the
+        // pool's connection thread instead of two).
+        let mut next = self.receive()?;
+        while let Some(message) = next {
             let ToWorker::Task { id, entry, arg } = message else {
                 return Err("the pool sent a second handshake".into());
             };
@@ -120,8 +122,16 @@ impl Connection {
             };
             drop(arg);
             self.send(&ToParent::Finished { id, outcome })?;
-            self.flush()?;
+            next = match self.decoder.next_message::<ToWorker>() {
+                Ok(Some(buffered)) => Some(buffered),
+                Ok(None) => {
+                    self.flush()?;
+                    self.receive()?
+                }
+                Err(e) => return Err(e.to_string()),
+            };
         }
+        self.flush()?;
         Ok(())
     }
 
