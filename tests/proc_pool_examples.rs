@@ -1,6 +1,5 @@
-//! Runs the examples built on `ProcessPoolExecutor`, `primes_proc_pool` and
-//! `crypto_futures`, and checks their output. Pending until the process pool lands:
-//! rename to `proc_pool_examples.rs` together with the two `.rs.pending` examples.
+//! Runs the examples built on `ProcessPoolExecutor` (`primes_proc_pool`,
+//! `crypto_futures`, `process_pool_tour`) and checks their output.
 #![cfg(unix)]
 
 mod common;
@@ -97,5 +96,33 @@ fn crypto_futures_table_has_four_rows() {
         assert!(speed_up.parse::<f64>().unwrap() > 0.0, "{row:?}");
     }
     assert!(lines[1].ends_with(" 1.00x"), "{:?}", lines[1]);
+    assert!(!group_alive(run.pgid), "worker processes left behind");
+}
+
+#[test]
+fn process_pool_tour_reports_a_panic_and_a_crash_and_goes_on() {
+    let run = run_example("process_pool_tour", &[]);
+    let out = &run.stdout;
+    assert!(out.contains("is_prime(5000111000222021) = true"), "{out}");
+    assert!(out.contains("9592 primes below 100,000"), "{out}");
+    assert!(
+        out.contains(r#"parse_code("BR") -> Err(Panicked { message: "\"BR\" is not a number" })"#),
+        "{out}"
+    );
+    assert!(out.contains(r#"parse_code("42") -> Ok(42)"#), "{out}");
+    assert!(
+        out.contains("died while running this task: exited with code 3"),
+        "{out}"
+    );
+    assert_eq!(out.matches("   ok: ").count(), 4, "{out}");
+    assert!(
+        out.contains("the pool goes on: is_prime(7919) = true"),
+        "{out}"
+    );
+    assert!(
+        !run.stderr.contains("panicked"),
+        "a worker printed its panic: {}",
+        run.stderr
+    );
     assert!(!group_alive(run.pgid), "worker processes left behind");
 }

@@ -21,6 +21,11 @@ pub(crate) fn serve(spec: &str) -> ! {
         );
         exit(EXIT_PROTOCOL)
     };
+    // A task's panic is caught and sent to the pool, which hands it to the task's
+    // future as `Error::Panicked`: printing it here too (with a backtrace, from a
+    // "main" thread the user never wrote) would only be noise, as Python's workers
+    // print nothing either. A task may still install its own hook.
+    std::panic::set_hook(Box::new(|_| {}));
     let code = match Connection::new(input, output).serve() {
         Ok(()) => 0,
         Err(why) => {
