@@ -133,6 +133,20 @@ impl ProcessPoolExecutor {
     /// shutdown, `Err(Error::BrokenExecutor { .. })` once the pool broke. An argument
     /// that cannot be serialized gives a future that failed with
     /// `Error::Serialization`; the pool is not affected.
+    ///
+    /// A closure that captures a variable does not compile (its data would have to
+    /// cross to the other process; pass it in the argument instead):
+    ///
+    /// ```compile_fail
+    /// use concurrent_futures::ProcessPoolExecutor;
+    ///
+    /// fn main() {
+    ///     concurrent_futures::init();
+    ///     let pool = ProcessPoolExecutor::new();
+    ///     let offset = 10_u64;
+    ///     let _ = pool.submit(move |n: u64| n + offset, 1);
+    /// }
+    /// ```
     pub fn submit<F, A, R>(&self, function: F, arg: A) -> Result<Future<R>, Error>
     where
         F: Fn(A) -> R + Copy + 'static,
