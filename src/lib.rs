@@ -96,6 +96,8 @@
 mod error;
 mod future;
 mod map;
+// The process pool re-executes /proc/self/exe and uses prctl and pidfds: Linux only.
+#[cfg(target_os = "linux")]
 mod process_pool;
 mod thread_pool;
 mod wait;
@@ -103,6 +105,7 @@ mod wait;
 pub use error::{Error, ExitCause};
 pub use future::{Future, FutureState};
 pub use map::{Map, MapOptions};
+#[cfg(target_os = "linux")]
 pub use process_pool::{init, ProcessPoolBuilder, ProcessPoolExecutor};
 pub use thread_pool::{ThreadPoolBuilder, ThreadPoolExecutor};
 pub use wait::{

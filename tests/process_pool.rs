@@ -1,5 +1,6 @@
 //! ProcessPoolExecutor behaviours (CPython's test_process_pool and test_init, ported)
 //! and the crash matrix: every way a worker can die mid-task fails exactly that task.
+#![cfg(target_os = "linux")]
 
 mod support;
 
@@ -548,4 +549,127 @@ fn a_task_cancelled_while_queued_never_runs() {
             }
         }
     });
+}
+
+/// CPython's test_deadlock: a worker that dies (or fails) while decoding the argument
+/// or encoding the result. The ack comes before the decoding, so the death is pinned on
+/// the right task; failures are errors on that future only.
+mod deadlock {
+    use super::*;
+
+    /// Exits the process when decoded (in the worker) or when encoded (as a result).
+    #[derive(Debug)]
+    pub struct ExitsOn {
+        decode: bool,
+    }
+
+    impl Serialize for ExitsOn {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let in_parent = std::env::var("CF_PARENT_PID") == Ok(std::process::id().to_string());
+            if !self.decode && !in_parent {
+                std::process::exit(41); // in the worker, encoding the result
+            }
+            serializer.serialize_bool(self.decode)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for ExitsOn {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let decode = bool::deserialize(deserializer)?;
+            if decode {
+                std::process::exit(42); // in the worker, decoding the argument
+            }
+            Ok(ExitsOn { decode })
+        }
+    }
+
+    /// Lets `ExitsOn` tell the parent (which must encode and decode it unharmed) from
+    /// a worker (which inherits the variable, but has another pid).
+    fn mark_parent() {
+        std::env::set_var("CF_PARENT_PID", std::process::id().to_string());
+    }
+
+    fn take(_: ExitsOn) -> u8 {
+        1
+    }
+
+    fn give(_: u8) -> ExitsOn {
+        ExitsOn { decode: false }
+    }
+
+    /// Encodes fine, refuses to decode: fails in the parent, decoding the result.
+    #[derive(Debug)]
+    pub struct Undecodable;
+
+    impl Serialize for Undecodable {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_u8(7)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Undecodable {
+        fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+            Err(serde::de::Error::custom("refuses to be decoded"))
+        }
+    }
+
+    fn undecodable(_: u8) -> Undecodable {
+        Undecodable
+    }
+
+    #[test]
+    fn dying_while_decoding_the_argument_fails_that_task() {
+        mark_parent();
+        with_deadline(|| {
+            let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+            let fut = pool.submit(take, ExitsOn { decode: true }).unwrap();
+            match fut.result_timeout(PATIENCE) {
+                Err(Error::WorkerDied {
+                    cause: ExitCause::Exited(42),
+                    ..
+                }) => {}
+                other => panic!("expected WorkerDied(exit 42), got {other:?}"),
+            }
+            assert_eq!(
+                pool.submit(square, 3).unwrap().result_timeout(PATIENCE),
+                Ok(&9)
+            );
+        });
+    }
+
+    #[test]
+    fn dying_while_encoding_the_result_fails_that_task() {
+        mark_parent();
+        with_deadline(|| {
+            let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+            let fut = pool.submit(give, 0).unwrap();
+            match fut.result_timeout(PATIENCE) {
+                Err(Error::WorkerDied {
+                    cause: ExitCause::Exited(41),
+                    ..
+                }) => {}
+                other => panic!("expected WorkerDied(exit 41), got {other:?}"),
+            }
+            assert_eq!(
+                pool.submit(square, 4).unwrap().result_timeout(PATIENCE),
+                Ok(&16)
+            );
+        });
+    }
+
+    #[test]
+    fn a_result_the_parent_cannot_decode_fails_that_task() {
+        with_deadline(|| {
+            let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+            let fut = pool.submit(undecodable, 0).unwrap();
+            match fut.result_timeout(PATIENCE) {
+                Err(Error::Serialization(why)) => assert!(why.contains("decode"), "{why}"),
+                other => panic!("expected a serialization error, got {other:?}"),
+            }
+            assert_eq!(
+                pool.submit(square, 5).unwrap().result_timeout(PATIENCE),
+                Ok(&25)
+            );
+        });
+    }
 }

@@ -2,6 +2,7 @@
 //!
 //! These tests count this process's children and descriptors, so they take turns (one
 //! lock) and live in their own test binary, away from other pools.
+#![cfg(target_os = "linux")]
 
 mod support;
 

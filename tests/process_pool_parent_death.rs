@@ -1,5 +1,6 @@
 //! If the pool's process is killed outright (SIGKILL: no destructor runs), its workers
 //! must not live on as orphans.
+#![cfg(target_os = "linux")]
 
 mod support;
 
