@@ -3,8 +3,6 @@
 //! The pool's scheduler keeps tasks of every result type in one queue, as
 //! `Box<dyn Completion>`; each knows how to decode its own result.
 
-use std::marker::PhantomData;
-
 use serde::de::DeserializeOwned;
 
 use super::entry::ItemError;
@@ -32,23 +30,21 @@ fn outcome_error(outcome: Outcome) -> Error {
     }
 }
 
-/// The future of one `submit`.
-pub(crate) struct Single<R> {
-    pub(crate) future: Future<R>,
+/// A task's future and how to decode its result: `decode_one` for a `submit`,
+/// `decode_chunk` for a chunk of a `map`.
+pub(crate) struct Remote<T> {
+    pub(crate) future: Future<T>,
+    pub(crate) decode: fn(&[u8]) -> Result<T, Error>,
 }
 
-impl<R> Completion for Single<R>
-where
-    R: DeserializeOwned + Send + Sync + 'static,
-{
+impl<T: Send + Sync + 'static> Completion for Remote<T> {
     fn start(&self) -> bool {
         self.future.set_running_or_notify_cancel() == Ok(true)
     }
 
     fn finish(self: Box<Self>, outcome: Outcome) {
         let result = match outcome {
-            Outcome::Returned(bytes) => postcard::from_bytes::<R>(&bytes)
-                .map_err(|e| Error::Serialization(format!("could not decode the result: {e}"))),
+            Outcome::Returned(bytes) => (self.decode)(&bytes),
             failure => Err(outcome_error(failure)),
         };
         let _ = self.future.complete(result);
@@ -63,41 +59,16 @@ where
     }
 }
 
-/// The future of one chunk of a `map`: a result per item.
-pub(crate) struct Chunk<R> {
-    pub(crate) future: Future<Batch<R>>,
-    pub(crate) _results: PhantomData<fn() -> R>,
+/// The result of one `submit`: a postcard `R`.
+pub(crate) fn decode_one<R: DeserializeOwned>(bytes: &[u8]) -> Result<R, Error> {
+    postcard::from_bytes(bytes)
+        .map_err(|e| Error::Serialization(format!("could not decode the result: {e}")))
 }
 
-impl<R> Completion for Chunk<R>
-where
-    R: DeserializeOwned + Send + Sync + 'static,
-{
-    fn start(&self) -> bool {
-        self.future.set_running_or_notify_cancel() == Ok(true)
-    }
-
-    fn finish(self: Box<Self>, outcome: Outcome) {
-        let result = match outcome {
-            Outcome::Returned(bytes) => postcard::from_bytes::<Vec<Result<R, ItemError>>>(&bytes)
-                .map(|items| {
-                    let items: Vec<Result<R, Error>> = items
-                        .into_iter()
-                        .map(|item| item.map_err(Error::from))
-                        .collect();
-                    parking_lot::Mutex::new(items.into_iter())
-                })
-                .map_err(|e| Error::Serialization(format!("could not decode the results: {e}"))),
-            failure => Err(outcome_error(failure)),
-        };
-        let _ = self.future.complete(result);
-    }
-
-    fn fail(self: Box<Self>, error: Error) {
-        let _ = self.future.set_exception(error);
-    }
-
-    fn cancel(self: Box<Self>) {
-        self.future.cancel();
-    }
+/// The results of one chunk of a `map`: a postcard `Vec<Result<R, ItemError>>`.
+pub(crate) fn decode_chunk<R: DeserializeOwned>(bytes: &[u8]) -> Result<Batch<R>, Error> {
+    let items: Vec<Result<R, ItemError>> = postcard::from_bytes(bytes)
+        .map_err(|e| Error::Serialization(format!("could not decode the results: {e}")))?;
+    let items: Vec<Result<R, Error>> = items.into_iter().map(|r| r.map_err(Error::from)).collect();
+    Ok(parking_lot::Mutex::new(items.into_iter()))
 }

@@ -28,7 +28,6 @@ pub use bootstrap::init;
 pub use builder::ProcessPoolBuilder;
 
 use std::hash::{BuildHasher, Hasher};
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,7 +36,7 @@ use serde::Serialize;
 
 use crate::map::{Batch, Map, MapOptions, Unit};
 use crate::{Error, Future};
-use completion::{Chunk, Completion, Single};
+use completion::{decode_chunk, decode_one, Completion, Remote};
 use entry::{call_chunk, call_one, Entry};
 use protocol::{encode_frame, ToWorker};
 use scheduler::{Config, Scheduler};
@@ -160,8 +159,9 @@ impl ProcessPoolExecutor {
             return Err(not_initialized());
         }
         let future = Future::new();
-        let completion = Box::new(Single {
+        let completion = Box::new(Remote {
             future: future.clone(),
+            decode: decode_one::<R>,
         });
         let entry = Entry::task(call_one::<F, A, R>, self.scheduler.config.key);
         send(&self.scheduler, entry, &arg, completion)?;
@@ -233,9 +233,9 @@ impl ProcessPoolExecutor {
                 return None;
             }
             let future: Future<Batch<R>> = Future::new();
-            let completion = Box::new(Chunk {
+            let completion = Box::new(Remote {
                 future: future.clone(),
-                _results: PhantomData,
+                decode: decode_chunk::<R>,
             });
             let unit = Unit {
                 future,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use super::completion::Completion;
 use super::connection;
@@ -148,19 +148,16 @@ impl Scheduler {
             completion,
             resends: 0,
         });
-        let actions = self.dispatch(&mut state);
-        drop(state);
-        self.carry_out(actions);
+        self.settle(state, Actions::default());
         Ok(())
     }
 
     /// Sends pending tasks to workers that can take them, and starts workers if more
     /// are needed and allowed.
-    fn dispatch(&self, state: &mut State) -> Actions {
-        let mut actions = Actions::default();
+    fn dispatch(&self, state: &mut State, actions: &mut Actions) {
         // Idle workers first, then new workers, then (at the limit) pipelining.
         while let Some(worker_id) = pick_worker(state, |w| w.assigned.is_empty()) {
-            if !self.assign_next(state, worker_id, &mut actions) {
+            if !self.assign_next(state, worker_id, actions) {
                 break;
             }
         }
@@ -187,12 +184,21 @@ impl Scheduler {
                 {
                     break;
                 }
-                if !self.assign_next(state, worker_id, &mut actions) {
+                if !self.assign_next(state, worker_id, actions) {
                     break;
                 }
             }
         }
-        actions
+    }
+
+    /// After any change: hand out work, retire idle workers, wake `shutdown`, then
+    /// release the lock and carry the decisions out.
+    fn settle(self: &Arc<Self>, mut state: MutexGuard<'_, State>, mut actions: Actions) {
+        self.dispatch(&mut state, &mut actions);
+        self.close_idle_workers(&mut state, &mut actions);
+        self.changed.notify_all();
+        drop(state);
+        self.carry_out(actions);
     }
 
     /// Sends the next pending task that was not cancelled to `worker_id`; `false` if
@@ -274,11 +280,7 @@ impl Scheduler {
                 closing,
             },
         );
-        let mut actions = self.dispatch(&mut state);
-        self.close_idle_workers(&mut state, &mut actions);
-        self.changed.notify_all();
-        drop(state);
-        self.carry_out(actions);
+        self.settle(state, Actions::default());
     }
 
     /// A worker could not be started or failed its handshake: the pool is broken
@@ -337,13 +339,7 @@ impl Scheduler {
         if let Some(task) = state.sent.remove(&id) {
             actions.finish = Some((task.completion, outcome));
         }
-        let more = self.dispatch(&mut state);
-        actions.writes.extend(more.writes);
-        actions.spawns.extend(more.spawns);
-        self.close_idle_workers(&mut state, &mut actions);
-        self.changed.notify_all();
-        drop(state);
-        self.carry_out(actions);
+        self.settle(state, actions);
     }
 
     /// Closes the pipes of workers that have nothing to do and never will: out of
@@ -399,13 +395,7 @@ impl Scheduler {
                 state.pending.push_front(task);
             }
         }
-        let more = self.dispatch(&mut state);
-        actions.writes.extend(more.writes);
-        actions.spawns.extend(more.spawns);
-        self.close_idle_workers(&mut state, &mut actions);
-        self.changed.notify_all();
-        drop(state);
-        self.carry_out(actions);
+        self.settle(state, actions);
     }
 
     /// Python's `shutdown(wait, cancel_futures)`.
