@@ -673,3 +673,42 @@ mod deadlock {
         });
     }
 }
+
+fn byte_count(bytes: Vec<u8>) -> usize {
+    bytes.len()
+}
+
+/// Tasks sent ahead to a busy worker must never fill its pipe: `submit` would block
+/// until the running task ends (here: never).
+#[test]
+fn submit_never_blocks_behind_a_busy_worker() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        // Short tasks first, so that the pool pipelines deeply.
+        for n in 0..50 {
+            assert_eq!(
+                pool.submit(square, n).unwrap().result_timeout(PATIENCE),
+                Ok(&(n * n))
+            );
+        }
+        let stuck = pool.submit(sleep_ms, 600_000).unwrap();
+        while !stuck.running() {
+            std::thread::yield_now();
+        }
+        let big: Vec<_> = (0..8)
+            .map(|_| pool.submit(byte_count, vec![7_u8; 1 << 20]).unwrap())
+            .collect();
+        let small: Vec<_> = (0..40)
+            .map(|_| pool.submit(byte_count, vec![1_u8; 6000]).unwrap())
+            .collect();
+        assert!(
+            !stuck.done(),
+            "every submit returned while the worker was busy"
+        );
+        pool.kill_workers();
+        assert!(matches!(stuck.result(), Err(Error::WorkerDied { .. })));
+        for fut in big.iter().chain(&small) {
+            assert!(fut.done());
+        }
+    });
+}

@@ -34,9 +34,11 @@ fn pipeline_depth(typical_task: Option<Duration>) -> usize {
     }
 }
 
-/// Frames larger than this only go to idle workers: a busy worker does not read its
-/// pipe, and a large frame would fill the pipe and block the sender.
-const SMALL_FRAME: usize = 16 * 1024;
+/// The most bytes of frames a busy worker may have waiting in its pipe. A busy worker
+/// does not read, and a write into a full pipe (64 KiB on Linux) would block the
+/// thread that submits; staying under half of it keeps every write to a busy worker
+/// immediate. Larger frames wait for an idle worker, which reads at once.
+const PIPELINED_BYTES: usize = 32 * 1024;
 
 /// How many times a task that was sent but never started is sent again after its
 /// worker died, before it fails (a frame that kills any worker that reads it).
@@ -75,6 +77,8 @@ struct Worker {
     pipe: TaskPipe,
     /// Tasks sent to it and not finished, in the order sent.
     assigned: Vec<u64>,
+    /// The size of their frames: see [`PIPELINED_BYTES`].
+    assigned_bytes: usize,
     /// Tasks it may still be sent before it must retire (`max_tasks_per_child`).
     budget: Option<usize>,
     /// Its pipe is being closed: it gets no more tasks and will exit.
@@ -176,14 +180,10 @@ impl Scheduler {
         }
         let depth = pipeline_depth(state.typical_task);
         if room == 0 && depth > 1 {
-            while let Some(worker_id) = pick_worker(state, |w| w.assigned.len() < depth) {
-                if state
-                    .pending
-                    .front()
-                    .is_some_and(|t| t.frame.len() > SMALL_FRAME)
-                {
-                    break;
-                }
+            let next_len = |state: &State| state.pending.front().map_or(0, |t| t.frame.len());
+            while let Some(worker_id) = pick_worker(state, |w| {
+                w.assigned.len() < depth && w.assigned_bytes + next_len(state) <= PIPELINED_BYTES
+            }) {
                 if !self.assign_next(state, worker_id, actions) {
                     break;
                 }
@@ -214,6 +214,7 @@ impl Scheduler {
                 .get_mut(&worker_id)
                 .expect("picked from the map");
             worker.assigned.push(task.id);
+            worker.assigned_bytes += task.frame.len();
             if let Some(budget) = worker.budget.as_mut() {
                 *budget -= 1;
             }
@@ -276,6 +277,7 @@ impl Scheduler {
                 pid,
                 pipe,
                 assigned: Vec::new(),
+                assigned_bytes: 0,
                 budget,
                 closing,
             },
@@ -313,6 +315,7 @@ impl Scheduler {
         }
         for worker in state.workers.values_mut() {
             worker.assigned.clear();
+            worker.assigned_bytes = 0;
             worker.closing = true;
             actions.close.push(Arc::clone(&worker.pipe));
         }
@@ -333,10 +336,11 @@ impl Scheduler {
             None => run_time,
             Some(typical) => (typical * 7 + run_time) / 8,
         });
-        if let Some(worker) = state.workers.get_mut(&worker_id) {
-            worker.assigned.retain(|&assigned| assigned != id);
-        }
         if let Some(task) = state.sent.remove(&id) {
+            if let Some(worker) = state.workers.get_mut(&worker_id) {
+                worker.assigned.retain(|&assigned| assigned != id);
+                worker.assigned_bytes -= task.frame.len();
+            }
             actions.finish = Some((task.completion, outcome));
         }
         self.settle(state, actions);
