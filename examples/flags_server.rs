@@ -20,8 +20,14 @@
 //! on its own thread (Python's `ThreadingHTTPServer`), so concurrent clients are served
 //! concurrently and their delays overlap. `--port 0` picks a free port; the
 //! `Serving HTTP on ...` line says which. Requests are logged on stderr like
-//! `http.server` does (`--quiet` to silence); `--seed N` makes the delays and errors
-//! repeatable.
+//! `http.server` does, plus the exact delay (`--quiet` to silence); `--seed N` makes the
+//! delays and errors repeatable: the n-th request gets the same delay on every run.
+//!
+//! Known limit: tiny_http 0.12 hands new connections to a small thread pool whose idle
+//! count can go stale in a burst, so on a freshly started server a burst of more than
+//! about 4 new connections can leave some queued until earlier ones end (20 parallel
+//! requests to a 1 s DELAY server take 2 s the first time, 1 s once the pool has grown;
+//! its spare threads linger 5 s).
 //!
 //! What changes from the Python: one program with flags instead of `http.server` plus
 //! `slow_server.py`; it binds 127.0.0.1 unless `--bind` says otherwise; HTTP is
@@ -232,11 +238,13 @@ fn handle(request: Request, state: &State) {
     let client = request
         .remote_addr()
         .map_or("-".to_string(), |a| a.ip().to_string());
+    let mut delayed = String::new();
     let status = match request.method() {
         Method::Get => {
             if let Some(delay) = state.delay {
                 let seconds = delay.min + (delay.max - delay.min) * state.random();
                 say!("{} delay: {}s", cc_of(&path), two_digits(seconds));
+                delayed = format!(" (delayed {seconds:.3}s)");
                 std::thread::sleep(Duration::from_secs_f64(seconds));
             }
             if state.error_rate > 0.0 && state.random() < state.error_rate {
@@ -257,7 +265,7 @@ fn handle(request: Request, state: &State) {
     };
     if !state.quiet {
         let now = chrono::Local::now().format("%d/%b/%Y %H:%M:%S");
-        eprintln!("{client} - - [{now}] {log_line} {status} -");
+        eprintln!("{client} - - [{now}] {log_line} {status} -{delayed}");
     }
 }
 

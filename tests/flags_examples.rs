@@ -400,6 +400,12 @@ fn flags_threadpool_downloads_pop20() {
 }
 
 #[test]
+#[ignore = "needs the process pool: enable with examples/flags_processpool.rs.pending"]
+fn flags_processpool_downloads_pop20() {
+    check_simple_client("flags_processpool");
+}
+
+#[test]
 fn flags_threadpool_futures_shows_the_futures() {
     let server = FlagServer::start(&[]);
     let dir = TempDir::new("futures");
