@@ -400,7 +400,6 @@ fn flags_threadpool_downloads_pop20() {
 }
 
 #[test]
-#[ignore = "needs the process pool: enable with examples/flags_processpool.rs.pending"]
 fn flags_processpool_downloads_pop20() {
     check_simple_client("flags_processpool");
 }
