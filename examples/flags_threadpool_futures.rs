@@ -18,11 +18,10 @@
 //! last two wait in the queue (`pending`); the pool starts its threads lazily, so
 //! a future scheduled before its thread got going shows `pending` too.
 //!
-//! What changes from the Python: the task returns `String`, so the futures say
-//! `returned String`. A failed download must still fail its future, as a Python
-//! exception does: the task "raises" with `std::panic::resume_unwind`, which unwinds
-//! without printing a panic message; the pool catches it and `result()` gives
-//! `Err(Error::Panicked { message })`, and the message is reported with the code.
+//! What changes from the Python: the task returns `Result<String, FlagError>` and is
+//! submitted with `submit_fallible`, so its `Err` fails the future as a Python
+//! exception does (`result()` gives `Err(Error::Failed(..))`, holding the `FlagError`)
+//! and a success shows as `returned String`.
 
 mod flags_common;
 
@@ -30,13 +29,8 @@ use std::process::ExitCode;
 
 use concurrent_futures::{as_completed, Error, ThreadPoolExecutor};
 use flags_common::flags1::{self, download_one, Tally};
+use flags_common::http::FlagError;
 use flags_common::say;
-
-/// Python's `raise` inside a task: fails the task's future with `message`. Unlike
-/// `panic!`, `resume_unwind` does not run the panic hook, so nothing is printed.
-fn raise(message: String) -> ! {
-    std::panic::resume_unwind(Box::new(message))
-}
 
 fn download_many(cc_list: Vec<String>, base_url: &str) -> Result<Tally, concurrent_futures::Error> {
     let mut cc_list: Vec<String> = cc_list.into_iter().take(5).collect();
@@ -47,9 +41,7 @@ fn download_many(cc_list: Vec<String>, base_url: &str) -> Result<Tally, concurre
     for cc in cc_list {
         let base_url = base_url.to_string();
         let task_cc = cc.clone();
-        let future = executor.submit(move || {
-            download_one(&task_cc, &base_url).unwrap_or_else(|error| raise(error.to_string()))
-        })?;
+        let future = executor.submit_fallible(move || download_one(&task_cc, &base_url))?;
         say!("Scheduled for {cc}: {future:?}");
         to_do.push(future);
         codes.push(cc);
@@ -65,13 +57,13 @@ fn download_many(cc_list: Vec<String>, base_url: &str) -> Result<Tally, concurre
             Err(error) => {
                 let index = to_do.iter().position(|f| *f == future);
                 let cc = index.map_or("??", |i| codes[i].as_str());
-                match error {
-                    // What `raise` put in: the download's own error message.
-                    Error::Panicked { message } => {
-                        let connect = message.contains("Connection Failed");
-                        tally.fail(cc, &message, connect);
-                    }
-                    other => tally.fail(cc, &other, false),
+                let failed = match &error {
+                    Error::Failed(failed) => failed.downcast_ref::<FlagError>().cloned(),
+                    _ => None,
+                };
+                match failed {
+                    Some(flag_error) => tally.record(cc, Err(flag_error)),
+                    None => tally.fail(cc, &error, false),
                 }
             }
         }

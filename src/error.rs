@@ -6,6 +6,7 @@
 //! carries the same error type and `?` works everywhere.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Everything that can go wrong with a task, a future or an executor.
 ///
@@ -74,6 +75,11 @@ pub enum Error {
         limit: std::time::Duration,
     },
 
+    /// The task returned an error: a task submitted with `submit_fallible` returned
+    /// `Err` (Python's "the task raised an exception").
+    #[error("the task failed: {0}")]
+    Failed(TaskError),
+
     /// The task's argument or result could not be sent between processes.
     #[error("could not transfer the task's data between processes: {0}")]
     Serialization(String),
@@ -82,6 +88,88 @@ pub enum Error {
     /// (Python's `InvalidStateError`).
     #[error("invalid state: {0}")]
     InvalidState(String),
+}
+
+/// The error a fallible task returned, as carried by [`Error::Failed`].
+///
+/// It keeps the original error value when the task ran in this process (get it back
+/// with [`downcast_ref`](TaskError::downcast_ref)), and its message when the task ran
+/// in a worker process. Two `TaskError`s are equal when their messages are.
+///
+/// ```
+/// use concurrent_futures::{Error, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::new();
+/// let fut = pool.submit_fallible(|| "forty-two".parse::<u32>()).unwrap();
+/// match fut.result() {
+///     Err(Error::Failed(error)) => {
+///         assert_eq!(error.message(), "invalid digit found in string");
+///         assert!(error.downcast_ref::<std::num::ParseIntError>().is_some());
+///     }
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// ```
+#[derive(Clone)]
+pub struct TaskError {
+    message: String,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl TaskError {
+    /// Wraps the error a task returned.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> TaskError {
+        let error: Arc<dyn std::error::Error + Send + Sync> = Arc::from(error.into());
+        TaskError {
+            message: error.to_string(),
+            source: Some(error),
+        }
+    }
+
+    /// An error known only by its message (it came from another process).
+    pub fn from_message(message: impl Into<String>) -> TaskError {
+        TaskError {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The error's message (its `Display`).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The original error, if it is an `E` and the task ran in this process.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.source.as_deref()?.downcast_ref::<E>()
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TaskError").field(&self.message).finish()
+    }
+}
+
+impl PartialEq for TaskError {
+    fn eq(&self, other: &TaskError) -> bool {
+        self.message == other.message
+    }
+}
+
+impl Eq for TaskError {}
+
+impl std::error::Error for TaskError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 /// How a worker process ended, as reported in [`Error::WorkerDied`].
@@ -154,6 +242,7 @@ impl Error {
             Error::TaskTimeLimit { .. } => "TaskTimeLimit",
             Error::Serialization(_) => "Serialization",
             Error::InvalidState(_) => "InvalidState",
+            Error::Failed(_) => "Failed",
         }
     }
 }

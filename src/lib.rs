@@ -102,7 +102,7 @@ mod process_pool;
 mod thread_pool;
 mod wait;
 
-pub use error::{Error, ExitCause};
+pub use error::{Error, ExitCause, TaskError};
 pub use future::{Future, FutureState};
 pub use map::{Map, MapOptions};
 #[cfg(target_os = "linux")]

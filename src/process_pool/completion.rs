@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use super::entry::ItemError;
 use super::protocol::Outcome;
 use crate::map::Batch;
-use crate::{Error, Future};
+use crate::{Error, Future, TaskError};
 
 pub(crate) trait Completion: Send {
     /// Marks the future running; `false` if it was cancelled (then skip the task).
@@ -25,6 +25,7 @@ fn outcome_error(outcome: Outcome) -> Error {
     match outcome {
         Outcome::Returned(_) => unreachable!("only called for failures"),
         Outcome::Panicked(message) => Error::Panicked { message },
+        Outcome::Failed(message) => Error::Failed(TaskError::from_message(message)),
         Outcome::Serialization(why) => Error::Serialization(why),
         Outcome::Refused(why) => Error::Serialization(why),
     }

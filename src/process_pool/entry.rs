@@ -204,6 +204,30 @@ where
     }
 }
 
+/// Runs one fallible task: like [`call_one`], but the function's `Err` is sent back as
+/// its message (the error value itself cannot cross the process boundary).
+pub(crate) fn call_fallible<F, A, R, E>(arg: &[u8]) -> Outcome
+where
+    F: Fn(A) -> Result<R, E> + Copy,
+    A: DeserializeOwned,
+    R: Serialize,
+    E: std::fmt::Display,
+{
+    let arg: A = match postcard::from_bytes(arg) {
+        Ok(arg) => arg,
+        Err(e) => return Outcome::Serialization(format!("could not decode the argument: {e}")),
+    };
+    let function = conjure::<F>();
+    match catch_unwind(AssertUnwindSafe(|| function(arg))) {
+        Ok(Ok(result)) => match postcard::to_allocvec(&result) {
+            Ok(bytes) => Outcome::Returned(bytes),
+            Err(e) => Outcome::Serialization(format!("could not encode the result: {e}")),
+        },
+        Ok(Err(error)) => Outcome::Failed(error.to_string()),
+        Err(payload) => Outcome::Panicked(panic_message(payload)),
+    }
+}
+
 /// Runs one chunk of a `map`: `arg` is a postcard `Vec<A>`; the result a postcard
 /// `Vec<Result<R, ItemError>>`, so that one item's panic costs only that item.
 pub(crate) fn call_chunk<F, A, R>(arg: &[u8]) -> Outcome

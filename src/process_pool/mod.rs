@@ -37,7 +37,7 @@ use serde::Serialize;
 use crate::map::{Batch, Map, MapOptions, Unit};
 use crate::{Error, Future};
 use completion::{decode_chunk, decode_one, Completion, Remote};
-use entry::{call_chunk, call_one, Entry};
+use entry::{call_chunk, call_fallible, call_one, Entry};
 use protocol::{encode_frame, ToWorker};
 use scheduler::{Config, Scheduler};
 
@@ -155,6 +155,15 @@ impl ProcessPoolExecutor {
         const { entry::assert_transportable::<F>() };
         // Zero-sized: the value carries nothing, its type names the code to run.
         let _ = function;
+        self.submit_entry(call_one::<F, A, R>, &arg)
+    }
+
+    /// Submits one task whose trampoline is `trampoline`.
+    fn submit_entry<A, R>(&self, trampoline: entry::TaskFn, arg: &A) -> Result<Future<R>, Error>
+    where
+        A: Serialize,
+        R: DeserializeOwned + Send + Sync + 'static,
+    {
         if bootstrap::is_unserved_worker() {
             return Err(not_initialized());
         }
@@ -163,9 +172,43 @@ impl ProcessPoolExecutor {
             future: future.clone(),
             decode: decode_one::<R>,
         });
-        let entry = Entry::task(call_one::<F, A, R>, self.scheduler.config.key);
-        send(&self.scheduler, entry, &arg, completion)?;
+        let entry = Entry::task(trampoline, self.scheduler.config.key);
+        send(&self.scheduler, entry, arg, completion)?;
         Ok(future)
+    }
+
+    /// Like [`submit`](Self::submit), for a function that returns a `Result`: its `Err`
+    /// fails the future with `Error::Failed`, carrying the error's message (the value
+    /// itself stays in the worker process), and its `Ok` value is the result.
+    ///
+    /// ```
+    /// use concurrent_futures::{Error, ProcessPoolExecutor};
+    ///
+    /// fn parse(text: String) -> Result<u32, std::num::ParseIntError> {
+    ///     text.parse()
+    /// }
+    ///
+    /// fn main() {
+    ///     concurrent_futures::init();
+    ///     let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+    ///     assert_eq!(pool.submit_fallible(parse, "42".into()).unwrap().result(), Ok(&42));
+    ///     let bad = pool.submit_fallible(parse, "BR".into()).unwrap();
+    ///     match bad.result() {
+    ///         Err(Error::Failed(e)) => assert_eq!(e.message(), "invalid digit found in string"),
+    ///         other => panic!("unexpected {other:?}"),
+    ///     }
+    /// }
+    /// ```
+    pub fn submit_fallible<F, A, R, E>(&self, function: F, arg: A) -> Result<Future<R>, Error>
+    where
+        F: Fn(A) -> Result<R, E> + Copy + 'static,
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned + Send + Sync + 'static,
+        E: std::fmt::Display,
+    {
+        const { entry::assert_transportable::<F>() };
+        let _ = function;
+        self.submit_entry(call_fallible::<F, A, R, E>, &arg)
     }
 
     /// Calls `function` on every item in worker processes; results in input order.

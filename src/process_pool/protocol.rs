@@ -69,6 +69,8 @@ pub(crate) enum Outcome {
     Returned(Vec<u8>),
     /// The task panicked with this message.
     Panicked(String),
+    /// A fallible task returned `Err`; this is the error's message.
+    Failed(String),
     /// The argument could not be decoded or the result encoded.
     Serialization(String),
     /// The entry point's tag did not check out: the frame was not made by this pool.

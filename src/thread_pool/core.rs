@@ -77,9 +77,10 @@ impl PoolCore {
         self.max_workers
     }
 
+    /// Queues `func`, whose `Err` fails the future (see `WorkItem for Task`).
     pub(super) fn submit<F, T>(self: &Arc<Self>, func: F) -> Result<Future<T>, Error>
     where
-        F: FnOnce() -> T + Send + 'static,
+        F: FnOnce() -> Result<T, Error> + Send + 'static,
         T: Send + Sync + 'static,
     {
         let mut control = self.control.lock();

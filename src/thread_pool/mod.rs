@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::map::{Batch, Map, MapOptions, Unit};
-use crate::{Error, Future};
+use crate::{Error, Future, TaskError};
 use core::PoolCore;
 
 /// A task run once at the start of each worker thread.
@@ -91,7 +91,31 @@ impl ThreadPoolExecutor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + Sync + 'static,
     {
-        self.core.submit(task)
+        self.core.submit(move || Ok(task()))
+    }
+
+    /// Like [`submit`](Self::submit), for a task that returns a `Result`: its `Err`
+    /// fails the future with `Error::Failed`, as an exception raised by a task fails a
+    /// Python future, and its `Ok` value is the result.
+    ///
+    /// ```
+    /// use concurrent_futures::{Error, ThreadPoolExecutor};
+    ///
+    /// let pool = ThreadPoolExecutor::new();
+    /// let ok = pool.submit_fallible(|| "42".parse::<u32>()).unwrap();
+    /// assert_eq!(ok.result(), Ok(&42));
+    /// let bad = pool.submit_fallible(|| "BR".parse::<u32>()).unwrap();
+    /// assert!(matches!(bad.result(), Err(Error::Failed(_))));
+    /// assert!(format!("{bad:?}").ends_with("state=finished raised Failed>"));
+    /// ```
+    pub fn submit_fallible<F, T, E>(&self, task: F) -> Result<Future<T>, Error>
+    where
+        F: FnOnce() -> Result<T, E> + Send + 'static,
+        T: Send + Sync + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    {
+        self.core
+            .submit(move || task().map_err(|e| Error::Failed(TaskError::new(e))))
     }
 
     /// Calls `func` on every item, on the pool; results come in input order.
@@ -134,8 +158,8 @@ impl ThreadPoolExecutor {
         let feed = Box::new(move || {
             let item = items.next()?;
             let func = Arc::clone(&func);
-            let submitted = core.submit(move || -> Batch<R> {
-                parking_lot::Mutex::new(vec![Ok(func(item))].into_iter())
+            let submitted = core.submit(move || -> Result<Batch<R>, Error> {
+                Ok(parking_lot::Mutex::new(vec![Ok(func(item))].into_iter()))
             });
             Some(submitted.map(|future| Unit { future, items: 1 }))
         });

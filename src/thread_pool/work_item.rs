@@ -21,9 +21,11 @@ pub(crate) struct Task<F, T> {
     pub(crate) func: F,
 }
 
+/// `func` returns the task's outcome: `submit` wraps a plain task in `Ok`,
+/// `submit_fallible` turns the task's own `Err` into `Error::Failed`.
 impl<F, T> WorkItem for Task<F, T>
 where
-    F: FnOnce() -> T + Send,
+    F: FnOnce() -> Result<T, Error> + Send,
     T: Send + Sync,
 {
     fn run(self: Box<Self>) {
@@ -33,7 +35,8 @@ where
         if future.set_running_or_notify_cancel() != Ok(true) {
             return;
         }
-        let outcome = catch_unwind(AssertUnwindSafe(func)).map_err(Error::from_panic);
+        let outcome =
+            catch_unwind(AssertUnwindSafe(func)).unwrap_or_else(|p| Err(Error::from_panic(p)));
         // Only this item completes this future, and it was running: cannot fail.
         let _ = future.complete(outcome);
     }
