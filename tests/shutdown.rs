@@ -361,3 +361,32 @@ fn a_task_may_shut_down_its_own_pool() {
         .unwrap();
     assert_eq!(f.result_timeout(LONG), Ok(&Some(Error::Shutdown)));
 }
+
+#[test]
+fn after_a_task_shut_down_its_own_pool_a_waiting_shutdown_still_waits_for_it() {
+    // The task's own shutdown(wait=true) cannot join its own thread; a later
+    // shutdown(wait=true) from outside must still wait for that task to end.
+    let pool = Arc::new(ThreadPoolExecutor::with_max_workers(2).unwrap());
+    let gate = Arc::new(Gate::new());
+    let (shut_tx, shut) = crossbeam_channel::unbounded();
+    let (inner, handle) = (Arc::clone(&pool), gate.handle());
+    let f = pool
+        .submit(move || {
+            inner.shutdown(true, false);
+            shut_tx.send(()).unwrap();
+            handle.pass();
+            3
+        })
+        .unwrap();
+    recv(&shut);
+    let opener = {
+        let gate = Arc::clone(&gate);
+        std::thread::spawn(move || {
+            std::thread::yield_now();
+            gate.open();
+        })
+    };
+    pool.shutdown(true, false);
+    assert_eq!(f.result_timeout(std::time::Duration::ZERO), Ok(&3));
+    opener.join().unwrap();
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
 use crossbeam_channel::{Receiver, Sender};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 use super::work_item::{Job, Task};
 use super::{worker, Initializer};
@@ -26,6 +26,8 @@ pub(super) struct PoolCore {
     /// starts no thread.
     pub(super) idle: AtomicUsize,
     control: Mutex<Control>,
+    /// Signalled when a `shutdown(wait=true)` has joined the threads it took.
+    joined: Condvar,
 }
 
 /// Everything `submit` and `shutdown` must see change atomically (Python's
@@ -37,6 +39,10 @@ struct Control {
     broken: Option<String>,
     threads: Vec<JoinHandle<()>>,
     started: usize,
+    /// How many `shutdown(wait=true)` calls are joining threads right now. A second
+    /// caller finds the handles taken and must wait for the first to finish, since
+    /// Python's `shutdown(wait=True)` returns only once the work is done in every call.
+    joining: usize,
 }
 
 impl PoolCore {
@@ -65,7 +71,9 @@ impl PoolCore {
                 broken: None,
                 threads: Vec::new(),
                 started: 0,
+                joining: 0,
             }),
+            joined: Condvar::new(),
         })
     }
 
@@ -156,18 +164,30 @@ impl PoolCore {
                 job.cancel();
             }
         }
-        let threads = if wait {
-            std::mem::take(&mut control.threads)
-        } else {
-            Vec::new()
-        };
-        drop(control);
+        if !wait {
+            return;
+        }
+        // A pool shut down (or dropped) by one of its own tasks cannot wait for the
+        // thread it runs on: that worker leaves its own handle for a later caller to
+        // join, and does not wait for a concurrent caller that may be joining it.
         let me = thread::current().id();
-        for thread in threads {
-            // A pool dropped by one of its own tasks cannot wait for itself.
-            if thread.thread().id() != me {
-                let _ = thread.join();
-            }
+        let inside = worker::is_worker_of(self);
+        let (own, others) = std::mem::take(&mut control.threads)
+            .into_iter()
+            .partition(|thread| thread.thread().id() == me);
+        control.threads = own;
+        control.joining += 1;
+        drop(control);
+        for thread in others {
+            let _ = thread.join();
+        }
+        let mut control = self.control.lock();
+        control.joining -= 1;
+        if control.joining == 0 {
+            self.joined.notify_all();
+        }
+        while control.joining > 0 && !inside {
+            self.joined.wait(&mut control);
         }
     }
 }
