@@ -390,3 +390,37 @@ fn after_a_task_shut_down_its_own_pool_a_waiting_shutdown_still_waits_for_it() {
     assert_eq!(f.result_timeout(std::time::Duration::ZERO), Ok(&3));
     opener.join().unwrap();
 }
+
+#[test]
+fn callbacks_of_futures_cancelled_by_shutdown_may_call_back_into_the_pool() {
+    // cancel_futures runs the cancelled futures' callbacks; a callback that touches
+    // the pool (submit, Debug) must not deadlock on the pool's own lock.
+    let pool = Arc::new(ThreadPoolExecutor::with_max_workers(1).unwrap());
+    let gate = Gate::new();
+    let (started_tx, started) = crossbeam_channel::unbounded();
+    let first = pool.submit(gated(&gate, &started_tx, 0_u64)).unwrap();
+    let queued = pool.submit(|| 1_u64).unwrap();
+    let (seen_tx, seen) = crossbeam_channel::unbounded();
+    let inner = Arc::clone(&pool);
+    queued.add_done_callback(move |f: &Future<u64>| {
+        let refused = inner.submit(|| 2_u64).err();
+        let _ = seen_tx.send((f.cancelled(), refused, format!("{inner:?}")));
+    });
+    recv(&started);
+    let (done_tx, done) = crossbeam_channel::unbounded();
+    let shutter = {
+        let pool = Arc::clone(&pool);
+        std::thread::spawn(move || {
+            pool.shutdown(false, true);
+            done_tx.send(()).unwrap();
+        })
+    };
+    let (was_cancelled, refused, debug) = recv(&seen);
+    assert!(was_cancelled);
+    assert_eq!(refused, Some(Error::Shutdown));
+    assert!(debug.contains("shut down"), "{debug}");
+    recv(&done);
+    shutter.join().unwrap();
+    gate.open();
+    assert_eq!(first.result_timeout(LONG), Ok(&0));
+}

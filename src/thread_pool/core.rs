@@ -159,12 +159,18 @@ impl PoolCore {
     pub(super) fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let mut control = self.control.lock();
         control.sender = None;
-        if cancel_futures {
-            while let Ok(job) = self.queue.try_recv() {
+        // Taken out of the queue under the lock, cancelled after it: cancelling runs
+        // the futures' callbacks, which may call back into this pool (submit, Debug).
+        let unstarted: Vec<Job> = if cancel_futures {
+            self.queue.try_iter().collect()
+        } else {
+            Vec::new()
+        };
+        if !wait {
+            drop(control);
+            for job in unstarted {
                 job.cancel();
             }
-        }
-        if !wait {
             return;
         }
         // A pool shut down (or dropped) by one of its own tasks cannot wait for the
@@ -178,6 +184,9 @@ impl PoolCore {
         control.threads = own;
         control.joining += 1;
         drop(control);
+        for job in unstarted {
+            job.cancel();
+        }
         for thread in others {
             let _ = thread.join();
         }
