@@ -62,7 +62,12 @@ fn futures_done_before_the_call_come_first() {
         })
         .unwrap();
     let early = [succeeded(1_u64), failed(), cancelled()];
-    let all = [later.clone(), early[0].clone(), early[1].clone(), early[2].clone()];
+    let all = [
+        later.clone(),
+        early[0].clone(),
+        early[1].clone(),
+        early[2].clone(),
+    ];
     let mut it = as_completed(&all);
     let first_three: HashSet<Future<u64>> = it.by_ref().take(3).collect();
     assert_eq!(first_three, early.iter().cloned().collect::<HashSet<_>>());
@@ -99,7 +104,10 @@ fn a_timeout_yields_the_done_futures_then_err_timeout() {
             }
         }
         assert_eq!(timed_out, 1);
-        assert_eq!(completed, already_completed, "the blocked future was yielded");
+        assert_eq!(
+            completed, already_completed,
+            "the blocked future was yielded"
+        );
         assert!(it.next().is_none(), "the iterator ends after the timeout");
         // The future not yielded was not disturbed: it goes on and completes.
         assert!(!future.cancelled());
@@ -111,7 +119,9 @@ fn a_timeout_yields_the_done_futures_then_err_timeout() {
 #[test]
 fn as_completed_timeout_without_running_out_of_time_is_all_ok() {
     let pool = ThreadPoolExecutor::with_max_workers(2).unwrap();
-    let futures: Vec<_> = (0..10_u64).map(|i| pool.submit(move || i).unwrap()).collect();
+    let futures: Vec<_> = (0..10_u64)
+        .map(|i| pool.submit(move || i).unwrap())
+        .collect();
     let yielded: Vec<Future<u64>> = as_completed_timeout(&futures, LONG)
         .map(Result::unwrap)
         .collect();
@@ -217,7 +227,9 @@ fn the_book_to_do_map_idiom_with_hash_map_keys() {
 #[test]
 fn many_futures_each_yielded_exactly_once() {
     let pool = ThreadPoolExecutor::with_max_workers(4).unwrap();
-    let futures: Vec<_> = (0..2000_u32).map(|i| pool.submit(move || i).unwrap()).collect();
+    let futures: Vec<_> = (0..2000_u32)
+        .map(|i| pool.submit(move || i).unwrap())
+        .collect();
     let mut seen = vec![false; futures.len()];
     let it = as_completed(&futures);
     assert_eq!(it.size_hint(), (2000, Some(2000)));

@@ -95,7 +95,10 @@ fn result_with_a_zero_timeout_for_every_state() {
     let zero = Duration::ZERO;
     assert_eq!(pending::<u64>().result_timeout(zero), Err(Error::Timeout));
     assert_eq!(running::<u64>().result_timeout(zero), Err(Error::Timeout));
-    assert_eq!(cancelled::<u64>().result_timeout(zero), Err(Error::Cancelled));
+    assert_eq!(
+        cancelled::<u64>().result_timeout(zero),
+        Err(Error::Cancelled)
+    );
     assert_eq!(
         failed::<u64>().result_timeout(zero),
         Err(panicked("OSError"))
@@ -227,7 +230,10 @@ fn result_timeout_leaves_the_task_running() {
         })
         .unwrap();
     recv(&started);
-    assert_eq!(f.result_timeout(Duration::from_millis(20)), Err(Error::Timeout));
+    assert_eq!(
+        f.result_timeout(Duration::from_millis(20)),
+        Err(Error::Timeout)
+    );
     assert_eq!(
         f.exception_timeout(Duration::from_millis(1)),
         Err(Error::Timeout)
@@ -284,7 +290,10 @@ fn a_pending_future_may_be_finished_without_running() {
     })
     .unwrap();
     assert_eq!(f.state(), FutureState::Finished);
-    assert!(matches!(f.exception(), Ok(Some(Error::BrokenExecutor { .. }))));
+    assert!(matches!(
+        f.exception(),
+        Ok(Some(Error::BrokenExecutor { .. }))
+    ));
 }
 
 #[test]
@@ -313,7 +322,10 @@ fn set_exception_twice_is_refused_and_keeps_the_first() {
     f.set_exception(panicked("ValueError")).unwrap();
     match f.set_exception(panicked("Exception")) {
         Err(Error::InvalidState(message)) => {
-            assert!(message.contains("state=finished raised Panicked>"), "{message}")
+            assert!(
+                message.contains("state=finished raised Panicked>"),
+                "{message}"
+            )
         }
         other => panic!("expected InvalidState, got {other:?}"),
     }
@@ -336,7 +348,9 @@ fn completing_a_cancelled_future_is_refused() {
 // ---------------------------------------------------------------- done callbacks
 
 /// Records what callbacks saw.
-fn recorder<T>() -> (Arc<Mutex<Vec<T>>>, Arc<Mutex<Vec<T>>>) {
+type Log<T> = Arc<Mutex<Vec<T>>>;
+
+fn recorder<T>() -> (Log<T>, Log<T>) {
     let log = Arc::new(Mutex::new(Vec::new()));
     (Arc::clone(&log), log)
 }
@@ -377,8 +391,11 @@ fn done_callbacks_on_an_already_done_future_run_at_once_in_the_caller() {
         let (log, seen) = recorder();
         let expected = (f.result().copied(), f.cancelled());
         f.add_done_callback(move |f: &Future<u64>| {
-            log.lock()
-                .push((std::thread::current().id(), f.result().copied(), f.cancelled()))
+            log.lock().push((
+                std::thread::current().id(),
+                f.result().copied(),
+                f.cancelled(),
+            ))
         });
         assert_eq!(*seen.lock(), vec![(me, expected.0, expected.1)]);
     }
@@ -517,11 +534,12 @@ fn debug_is_shaped_like_pythons_repr() {
     );
     let broken: Future<u64> = Future::new();
     broken
-        .set_exception(Error::BrokenExecutor {
-            reason: "x".into(),
-        })
+        .set_exception(Error::BrokenExecutor { reason: "x".into() })
         .unwrap();
-    assert_repr(&format!("{broken:?}"), " state=finished raised BrokenExecutor>");
+    assert_repr(
+        &format!("{broken:?}"),
+        " state=finished raised BrokenExecutor>",
+    );
 
     // The address identifies the future: clones print the same, others differ.
     let f: Future<u64> = Future::new();

@@ -77,9 +77,7 @@ fn a_panicking_initializer_breaks_the_pool() {
     let pool = failing_pool(&gate);
     // The thread starts on the first submit and blocks in its initializer, so these
     // are all queued when it fails.
-    let futures: Vec<_> = (0..5)
-        .map(|i| pool.submit(move || i).unwrap())
-        .collect();
+    let futures: Vec<_> = (0..5).map(|i| pool.submit(move || i).unwrap()).collect();
     assert!(futures.iter().all(|f| f.state() == FutureState::Pending));
     gate.open();
     for f in &futures {

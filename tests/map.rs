@@ -79,7 +79,10 @@ fn a_failed_item_yields_its_error_and_the_iteration_goes_on() {
     // the failed one are still delivered.
     let pool = ThreadPoolExecutor::with_max_workers(2).unwrap();
     let mut results = pool
-        .map(|(a, b): (u32, u32)| (a / b, a % b), [(1, 2), (1, 3), (1, 0), (1, 5)])
+        .map(
+            |(a, b): (u32, u32)| (a / b, a % b),
+            [(1, 2), (1, 3), (1, 0), (1, 5)],
+        )
         .unwrap();
     assert_eq!(results.next(), Some(Ok((0, 1))));
     assert_eq!(results.next(), Some(Ok((0, 1))));
@@ -237,7 +240,10 @@ fn the_timeout_counts_from_the_call_not_from_each_next() {
     let asked = Instant::now();
     assert_eq!(results.next(), Some(Err(Error::Timeout)));
     // Counted from `next`, it would have waited another full timeout.
-    assert!(asked.elapsed() < timeout, "the deadline restarted at next()");
+    assert!(
+        asked.elapsed() < timeout,
+        "the deadline restarted at next()"
+    );
     assert_eq!(results.next(), None);
     gate.open();
 }
@@ -304,7 +310,11 @@ fn buffersize_must_be_at_least_one() {
     let ran = Counter::new();
     let bump = ran.clone();
     assert!(matches!(
-        pool.map_with(move |_: u8| bump.bump(), 0..3, MapOptions::new().buffersize(0)),
+        pool.map_with(
+            move |_: u8| bump.bump(),
+            0..3,
+            MapOptions::new().buffersize(0)
+        ),
         Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(
@@ -312,7 +322,11 @@ fn buffersize_must_be_at_least_one() {
         Err(Error::InvalidArgument(_))
     ));
     pool.shutdown(true, false);
-    assert_eq!(ran.get(), 0, "nothing is submitted when the options are invalid");
+    assert_eq!(
+        ran.get(),
+        0,
+        "nothing is submitted when the options are invalid"
+    );
 }
 
 #[test]
@@ -386,7 +400,11 @@ fn dropping_a_buffered_map_stops_pulling_input() {
     let pool = ThreadPoolExecutor::with_max_workers(2).unwrap();
     let pulled = Arc::new(AtomicUsize::new(0));
     let mut results = pool
-        .map_with(|n: u64| n, counted(&pulled), MapOptions::new().buffersize(4))
+        .map_with(
+            |n: u64| n,
+            counted(&pulled),
+            MapOptions::new().buffersize(4),
+        )
         .unwrap();
     assert_eq!(results.next(), Some(Ok(0)));
     drop(results);
@@ -434,4 +452,3 @@ fn map_shutdown_race_issue12456() {
     let got: Vec<String> = results.map(Result::unwrap).collect();
     assert_eq!(got, ["2", "2", "2"]);
 }
-

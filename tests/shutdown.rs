@@ -116,7 +116,9 @@ fn shutdown_without_wait_returns_at_once_and_the_work_still_gets_done() {
     let gate = Gate::new();
     let (started_tx, started) = crossbeam_channel::unbounded();
     let first = pool.submit(gated(&gate, &started_tx, 0_u64)).unwrap();
-    let queued: Vec<_> = (1..6_u64).map(|i| pool.submit(move || i).unwrap()).collect();
+    let queued: Vec<_> = (1..6_u64)
+        .map(|i| pool.submit(move || i).unwrap())
+        .collect();
     recv(&started);
     pool.shutdown(false, false);
     // Had it waited, the blocked task would be done by now.
@@ -137,7 +139,9 @@ fn shutdown_with_cancel_futures_cancels_what_has_not_started() {
     let gate = Gate::new();
     let (started_tx, started) = crossbeam_channel::unbounded();
     let first = pool.submit(gated(&gate, &started_tx, 0_u64)).unwrap();
-    let queued: Vec<_> = (1..50_u64).map(|i| pool.submit(move || i).unwrap()).collect();
+    let queued: Vec<_> = (1..50_u64)
+        .map(|i| pool.submit(move || i).unwrap())
+        .collect();
     recv(&started);
     pool.shutdown(false, true);
     for f in &queued {
@@ -297,7 +301,10 @@ fn a_second_concurrent_shutdown_with_wait_also_waits() {
             done_tx.send(f.done()).unwrap();
         })
     };
-    assert!(stays_quiet(&done), "the second shutdown(wait=true) did not wait");
+    assert!(
+        stays_quiet(&done),
+        "the second shutdown(wait=true) did not wait"
+    );
     gate.open();
     assert!(recv(&done), "it returned before the task finished");
     first.join().unwrap();

@@ -152,7 +152,11 @@ fn one_thread_per_submit_while_no_worker_is_idle() {
         f.result_timeout(LONG).unwrap();
     }
     drop(pool);
-    assert_eq!(started.get(), 3, "three busy workers, three threads, no more");
+    assert_eq!(
+        started.get(),
+        3,
+        "three busy workers, three threads, no more"
+    );
 }
 
 #[test]
@@ -192,12 +196,25 @@ fn default_thread_names_are_pythons() {
     }
     let a = ThreadPoolExecutor::with_max_workers(5).unwrap();
     let b = ThreadPoolExecutor::with_max_workers(5).unwrap();
-    let name_a = a.submit(thread_name).unwrap().result_timeout(LONG).unwrap().clone();
-    let name_b = b.submit(thread_name).unwrap().result_timeout(LONG).unwrap().clone();
+    let name_a = a
+        .submit(thread_name)
+        .unwrap()
+        .result_timeout(LONG)
+        .unwrap()
+        .clone();
+    let name_b = b
+        .submit(thread_name)
+        .unwrap()
+        .result_timeout(LONG)
+        .unwrap()
+        .clone();
     let (pool_a, index_a) = pool_number(&name_a);
     let (pool_b, index_b) = pool_number(&name_b);
     assert_eq!((index_a, index_b), (0, 0));
-    assert_ne!(pool_a, pool_b, "{name_a} and {name_b} name different pools alike");
+    assert_ne!(
+        pool_a, pool_b,
+        "{name_a} and {name_b} name different pools alike"
+    );
 }
 
 #[test]
@@ -250,7 +267,10 @@ fn a_panicking_task_fails_its_future_with_the_message_and_the_worker_lives_on() 
     let h = pool
         .submit(|| -> u64 { std::panic::panic_any(7_u8) })
         .unwrap();
-    assert!(matches!(h.result_timeout(LONG), Err(Error::Panicked { .. })));
+    assert!(matches!(
+        h.result_timeout(LONG),
+        Err(Error::Panicked { .. })
+    ));
     assert!(!h.cancelled());
     // The one worker is still there and still the same thread.
     let next = pool.submit(thread_name).unwrap();

@@ -31,7 +31,7 @@ fn gated(pool: &ThreadPoolExecutor, gate: &Gate, value: u64) -> Future<u64> {
 #[test]
 fn duplicates_collapse_issue_20369() {
     let pool = ThreadPoolExecutor::with_max_workers(1).unwrap();
-    let future = pool.submit(|| 1 * 2_u64).unwrap();
+    let future = pool.submit(|| 2_u64).unwrap();
     let DoneAndNotDone { done, not_done } =
         wait([&future, &future], None, ReturnWhen::AllCompleted);
     assert_eq!(done, set(&[&future]));
