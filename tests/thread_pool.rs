@@ -161,15 +161,19 @@ fn one_thread_per_submit_while_no_worker_is_idle() {
 
 #[test]
 fn idle_threads_are_reused() {
-    // CPython's test_idle_thread_reuse: submit, wait, submit, wait... keeps reusing
-    // the thread that went idle instead of starting one per submit.
+    // CPython's test_idle_thread_reuse: submit, wait, submit, wait... reuses the
+    // thread that went idle instead of starting one per submit.
     //
-    // A worker marks itself idle just *after* it has completed the future (as in
-    // Python, whose GIL hides the gap), so a submit that races that instant may start
-    // one more thread; once two threads exist, at least one of them is marked idle at
-    // every later submit unless both are stalled in that same few-instruction window.
-    // Without reuse every one of the 20 submits would start a thread.
-    let rounds = 20;
+    // Not exactly one thread, though: a worker marks itself idle just *after* it has
+    // completed the future and run its callbacks (as CPython does; a callback may
+    // itself submit and wait, so it must not count as idle before that). A submit
+    // racing that instant starts one more thread. CPython's test only holds under the
+    // GIL (gh-117344: "flaky without the GIL"). Here, on a loaded 2-core machine, 300
+    // runs of 20 rounds started {1: 4, 2: 171, 3: 85, 4: 29, 5: 7, 6: 4} threads:
+    // each extra one needs every thread started so far to be descheduled in that
+    // window at once, so the tail falls off fast. Without reuse, every one of the 40
+    // submits below would start a thread.
+    let rounds = 40;
     let (pool, started) = counting_pool(rounds, "reuse");
     for i in 0..rounds as u64 {
         let f = pool.submit(move || i * 2).unwrap();
@@ -178,7 +182,7 @@ fn idle_threads_are_reused() {
     drop(pool);
     let threads = started.get();
     assert!(
-        (1..=rounds / 4).contains(&threads),
+        (1..=rounds / 2).contains(&threads),
         "{threads} threads for {rounds} sequential tasks"
     );
 }
