@@ -262,3 +262,38 @@ fn an_iterator_dropped_early_lets_go_of_its_futures() {
     // A fresh call still sees it.
     assert_eq!(as_completed([&slow]).next(), Some(slow.clone()));
 }
+
+#[test]
+fn a_yielded_future_is_not_kept_alive_by_the_iterator() {
+    // CPython's test_free_reference_yielded_future (issue 14406): once yielded, the
+    // iterator lets go of a future, so its result is freed when the caller drops it,
+    // not when the whole iteration ends.
+    struct Signal(crossbeam_channel::Sender<()>);
+    impl Drop for Signal {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+    let pool = ThreadPoolExecutor::with_max_workers(2).unwrap();
+    let (dropped_tx, dropped) = crossbeam_channel::unbounded();
+    let quick = pool.submit(move || Signal(dropped_tx)).unwrap();
+    let gate = Gate::new();
+    let handle = gate.handle();
+    let slow = pool
+        .submit(move || {
+            handle.pass();
+            let (tx, _) = crossbeam_channel::unbounded();
+            Signal(tx)
+        })
+        .unwrap();
+    let futures = vec![quick, slow];
+    let mut it = as_completed(&futures);
+    drop(futures);
+    let yielded = it.next().expect("the quick one");
+    drop(yielded);
+    // The slow future is still pending and the iterator still alive, yet the quick
+    // one's result is gone (the worker drops its own handle right after completing).
+    recv(&dropped);
+    gate.open();
+    assert!(it.next().is_some());
+}
