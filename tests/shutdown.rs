@@ -431,3 +431,27 @@ fn callbacks_of_futures_cancelled_by_shutdown_may_call_back_into_the_pool() {
     gate.open();
     assert_eq!(first.result_timeout(LONG), Ok(&0));
 }
+
+#[test]
+fn two_tasks_shutting_down_their_own_pool_at_once_do_not_deadlock() {
+    // Each worker's shutdown(wait=true) joins the other threads but never itself;
+    // two of them at once must not end up joining each other.
+    let pool = Arc::new(ThreadPoolExecutor::with_max_workers(2).unwrap());
+    let both_running = Arc::new(std::sync::Barrier::new(2));
+    let futures: Vec<Future<u32>> = (0..2)
+        .map(|i| {
+            let (inner, both_running) = (Arc::clone(&pool), Arc::clone(&both_running));
+            pool.submit(move || {
+                both_running.wait();
+                inner.shutdown(true, false);
+                i
+            })
+            .unwrap()
+        })
+        .collect();
+    for (i, f) in futures.iter().enumerate() {
+        assert_eq!(f.result_timeout(LONG), Ok(&(i as u32)));
+    }
+    // And a shutdown from outside still waits for both and returns.
+    pool.shutdown(true, false);
+}

@@ -166,37 +166,51 @@ impl PoolCore {
         } else {
             Vec::new()
         };
-        if !wait {
-            drop(control);
-            for job in unstarted {
-                job.cancel();
-            }
-            return;
-        }
-        // A pool shut down (or dropped) by one of its own tasks cannot wait for the
-        // thread it runs on: that worker leaves its own handle for a later caller to
-        // join, and does not wait for a concurrent caller that may be joining it.
-        let me = thread::current().id();
-        let inside = worker::is_worker_of(self);
-        let (own, others) = std::mem::take(&mut control.threads)
-            .into_iter()
-            .partition(|thread| thread.thread().id() == me);
-        control.threads = own;
-        control.joining += 1;
         drop(control);
         for job in unstarted {
             job.cancel();
         }
-        for thread in others {
-            let _ = thread.join();
+        if !wait {
+            return;
         }
+        // Join every worker. Whoever takes the handles joins them; a caller that finds
+        // them taken waits until the taker is done, so every shutdown(wait=true)
+        // returns only once the work is done, as Python's does.
+        //
+        // A pool shut down (or dropped) by one of its own tasks cannot join the thread
+        // it runs on. That worker takes its own handle with the others (so that no
+        // other worker shutting down at the same time joins it while it joins them),
+        // puts it back when done, for an outside caller to join, and does not wait for
+        // concurrent callers, which may be joining it.
+        let me = thread::current().id();
+        let inside = worker::is_worker_of(self);
         let mut control = self.control.lock();
-        control.joining -= 1;
-        if control.joining == 0 {
+        loop {
+            let threads = std::mem::take(&mut control.threads);
+            if threads.is_empty() {
+                if inside || control.joining == 0 {
+                    return;
+                }
+                self.joined.wait(&mut control);
+                continue;
+            }
+            control.joining += 1;
+            drop(control);
+            let mut own = None;
+            for thread in threads {
+                if thread.thread().id() == me {
+                    own = Some(thread);
+                } else {
+                    let _ = thread.join();
+                }
+            }
+            control = self.control.lock();
+            control.threads.extend(own);
+            control.joining -= 1;
             self.joined.notify_all();
-        }
-        while control.joining > 0 && !inside {
-            self.joined.wait(&mut control);
+            if inside {
+                return;
+            }
         }
     }
 }
