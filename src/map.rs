@@ -9,7 +9,10 @@
 //! - a failed item yields `Err` and the iteration goes on (CPython gh-108518);
 //! - the timeout counts from the call to `map`; when it runs out the iterator yields
 //!   `Err(Error::Timeout)`, cancels what has not started and ends;
-//! - dropping the iterator cancels the units that have not started.
+//! - dropping the iterator cancels the units that have not started, once it has been
+//!   advanced: like Python's generator, whose `finally` only runs if it started, an
+//!   iterator that was never advanced cancels nothing, so `pool.map(f, items)?;` run
+//!   for its side effects does run every item (CPython's test for issue 11777).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -99,7 +102,8 @@ pub(crate) type Feed<'a, R> = Box<dyn FnMut() -> Option<Result<Unit<R>, Error>> 
 
 /// The iterator `map` returns: `Result<R, Error>` per input item, in input order.
 ///
-/// Dropping it cancels the tasks that have not started yet.
+/// Dropping it after the first `next()` cancels the tasks that have not started yet;
+/// dropping it unused leaves every submitted task to run, as Python does.
 pub struct Map<'a, R> {
     units: VecDeque<Unit<R>>,
     /// The unit whose results are being handed out, and how many are left in it.
@@ -110,6 +114,8 @@ pub struct Map<'a, R> {
     feed_error: Option<Error>,
     deadline: Option<Instant>,
     ended: bool,
+    /// Whether `next` was ever called: only then does dropping cancel (see above).
+    advanced: bool,
 }
 
 impl<'a, R> Map<'a, R> {
@@ -147,6 +153,7 @@ impl<'a, R> Map<'a, R> {
             feed_error: None,
             deadline,
             ended: false,
+            advanced: false,
         })
     }
 
@@ -180,6 +187,7 @@ impl<R> Iterator for Map<'_, R> {
     type Item = Result<R, Error>;
 
     fn next(&mut self) -> Option<Result<R, Error>> {
+        self.advanced = true;
         if self.ended {
             return None;
         }
@@ -225,7 +233,9 @@ impl<R> Iterator for Map<'_, R> {
 
 impl<R> Drop for Map<'_, R> {
     fn drop(&mut self) {
-        self.cancel_all();
+        if self.advanced {
+            self.cancel_all();
+        }
     }
 }
 

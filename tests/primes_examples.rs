@@ -7,10 +7,10 @@
 //! use `--quick`, 20 smaller numbers of the same kinds.
 #![cfg(unix)]
 
-mod common;
+mod example_runs;
 
-use common::primes::{check_results, check_seconds, BOOK, QUICK};
-use common::{group_alive, run_example, Run};
+use example_runs::primes::{check_results, check_seconds, BOOK, QUICK};
+use example_runs::{group_alive, run_example, Run};
 
 /// Checks a parallel checker's run: header, 20 results, `20 checks in 0.52s`.
 fn check_parallel_run(run: &Run, header: &str, expected: &[(u64, bool)]) {

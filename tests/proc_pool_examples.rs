@@ -2,10 +2,10 @@
 //! `crypto_futures`, `process_pool_tour`) and checks their output.
 #![cfg(unix)]
 
-mod common;
+mod example_runs;
 
-use common::primes::{check_results, check_seconds, BOOK, QUICK};
-use common::{group_alive, run_example, Run};
+use example_runs::primes::{check_results, check_seconds, BOOK, QUICK};
+use example_runs::{group_alive, run_example, Run};
 
 fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

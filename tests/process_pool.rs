@@ -2,7 +2,7 @@
 //! and the crash matrix: every way a worker can die mid-task fails exactly that task.
 #![cfg(target_os = "linux")]
 
-mod support;
+mod processes;
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -11,8 +11,8 @@ use concurrent_futures::{
     as_completed, wait, Error, ExitCause, Future, MapOptions, ProcessPoolExecutor, ReturnWhen,
     ThreadPoolExecutor,
 };
+use processes::{assert_gone, assert_reaped, with_deadline, PATIENCE};
 use serde::{Deserialize, Serialize};
-use support::{assert_gone, assert_reaped, with_deadline, PATIENCE};
 
 concurrent_futures::init_before_main!();
 

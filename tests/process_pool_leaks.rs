@@ -4,12 +4,12 @@
 //! lock) and live in their own test binary, away from other pools.
 #![cfg(target_os = "linux")]
 
-mod support;
+mod processes;
 
 use std::sync::Mutex;
 
 use concurrent_futures::{Error, ExitCause, Future, ProcessPoolExecutor};
-use support::{children, open_fds, with_deadline, PATIENCE};
+use processes::{children, open_fds, with_deadline, PATIENCE};
 
 concurrent_futures::init_before_main!();
 

@@ -2,14 +2,14 @@
 //! must not live on as orphans.
 #![cfg(target_os = "linux")]
 
-mod support;
+mod processes;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use concurrent_futures::ProcessPoolExecutor;
-use support::{assert_gone, process_exists, with_deadline};
+use processes::{assert_gone, process_exists, with_deadline};
 
 concurrent_futures::init_before_main!();
 

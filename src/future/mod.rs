@@ -155,7 +155,11 @@ impl<T> Future<T> {
     /// `true` if the task finished (with a value or an error) or was cancelled.
     /// Never blocks.
     pub fn done(&self) -> bool {
-        self.inner().outcome.get().is_some()
+        // From the state mirror, not from `outcome`: the outcome is written a moment
+        // before the state flips, and `done()` must never say yes while `state()`,
+        // `cancelled()` or `Debug` still say pending or running. The mirror is stored
+        // (Release) after the outcome, so a done state also means a readable outcome.
+        self.state().is_done()
     }
 
     /// `true` while a worker is running the task. Never blocks.

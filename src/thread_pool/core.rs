@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
 use crossbeam_channel::{Receiver, Sender};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 use super::work_item::{Job, Task};
 use super::{worker, Initializer};
@@ -29,6 +29,8 @@ pub(super) struct PoolCore {
     /// and leaving it alone saves a cache line bouncing between every thread.
     pub(super) all_started: AtomicBool,
     control: Mutex<Control>,
+    /// Signalled when a `shutdown(wait=true)` has joined the threads it took.
+    joined: Condvar,
 }
 
 /// Everything `submit` and `shutdown` must see change atomically (Python's
@@ -40,6 +42,10 @@ struct Control {
     broken: Option<String>,
     threads: Vec<JoinHandle<()>>,
     started: usize,
+    /// How many `shutdown(wait=true)` calls are joining threads right now. A second
+    /// caller finds the handles taken and must wait for the first to finish, since
+    /// Python's `shutdown(wait=True)` returns only once the work is done in every call.
+    joining: usize,
 }
 
 impl PoolCore {
@@ -69,7 +75,9 @@ impl PoolCore {
                 broken: None,
                 threads: Vec::new(),
                 started: 0,
+                joining: 0,
             }),
+            joined: Condvar::new(),
         })
     }
 
@@ -162,22 +170,57 @@ impl PoolCore {
     pub(super) fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let mut control = self.control.lock();
         control.sender = None;
-        if cancel_futures {
-            while let Ok(job) = self.queue.try_recv() {
-                job.cancel();
-            }
-        }
-        let threads = if wait {
-            std::mem::take(&mut control.threads)
+        // Taken out of the queue under the lock, cancelled after it: cancelling runs
+        // the futures' callbacks, which may call back into this pool (submit, Debug).
+        let unstarted: Vec<Job> = if cancel_futures {
+            self.queue.try_iter().collect()
         } else {
             Vec::new()
         };
         drop(control);
+        for job in unstarted {
+            job.cancel();
+        }
+        if !wait {
+            return;
+        }
+        // Join every worker. Whoever takes the handles joins them; a caller that finds
+        // them taken waits until the taker is done, so every shutdown(wait=true)
+        // returns only once the work is done, as Python's does.
+        //
+        // A pool shut down (or dropped) by one of its own tasks cannot join the thread
+        // it runs on. That worker takes its own handle with the others (so that no
+        // other worker shutting down at the same time joins it while it joins them),
+        // puts it back when done, for an outside caller to join, and does not wait for
+        // concurrent callers, which may be joining it.
         let me = thread::current().id();
-        for thread in threads {
-            // A pool dropped by one of its own tasks cannot wait for itself.
-            if thread.thread().id() != me {
-                let _ = thread.join();
+        let inside = worker::is_worker_of(self);
+        let mut control = self.control.lock();
+        loop {
+            let threads = std::mem::take(&mut control.threads);
+            if threads.is_empty() {
+                if inside || control.joining == 0 {
+                    return;
+                }
+                self.joined.wait(&mut control);
+                continue;
+            }
+            control.joining += 1;
+            drop(control);
+            let mut own = None;
+            for thread in threads {
+                if thread.thread().id() == me {
+                    own = Some(thread);
+                } else {
+                    let _ = thread.join();
+                }
+            }
+            control = self.control.lock();
+            control.threads.extend(own);
+            control.joining -= 1;
+            self.joined.notify_all();
+            if inside {
+                return;
             }
         }
     }

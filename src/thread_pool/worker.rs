@@ -1,5 +1,6 @@
 //! The loop each worker thread runs.
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -7,7 +8,18 @@ use std::sync::Arc;
 use super::core::PoolCore;
 use crate::Error;
 
+thread_local! {
+    /// The pool this thread works for (its `PoolCore`'s address), 0 for other threads.
+    static POOL: Cell<usize> = const { Cell::new(0) };
+}
+
+/// `true` if the calling thread is one of `core`'s workers.
+pub(super) fn is_worker_of(core: &PoolCore) -> bool {
+    POOL.with(Cell::get) == core as *const PoolCore as usize
+}
+
 pub(super) fn run(core: Arc<PoolCore>) {
+    POOL.with(|pool| pool.set(Arc::as_ptr(&core) as usize));
     if let Some(initializer) = &core.initializer {
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| initializer())) {
             let Error::Panicked { message } = Error::from_panic(payload) else {

@@ -63,7 +63,9 @@ where
 ///
 /// Dropping it early unregisters it from the futures it was still watching.
 pub struct AsCompleted<T> {
-    futures: Vec<Future<T>>,
+    /// The futures by key; a yielded one is taken out, so that the iterator does not
+    /// keep it (and its result) alive until the iteration ends (CPython issue 14406).
+    futures: Vec<Option<Future<T>>>,
     /// Keys of futures known to be done and not yet yielded.
     ready: VecDeque<usize>,
     /// How many futures have not been yielded yet.
@@ -89,7 +91,7 @@ impl<T> AsCompleted<T> {
         }
         AsCompleted {
             remaining: futures.len(),
-            futures,
+            futures: futures.into_iter().map(Some).collect(),
             ready,
             waiter,
             arrived: Vec::new(),
@@ -116,7 +118,10 @@ impl<T> AsCompleted<T> {
             .pop_front()
             .expect("woken with at least one done future");
         self.remaining -= 1;
-        Ok(Some(self.futures[key].clone()))
+        let future = self.futures[key]
+            .take()
+            .expect("each key arrives once: duplicates were collapsed");
+        Ok(Some(future))
     }
 }
 
@@ -135,7 +140,7 @@ impl<T> Iterator for AsCompleted<T> {
 impl<T> Drop for AsCompleted<T> {
     fn drop(&mut self) {
         if self.remaining > 0 {
-            for future in &self.futures {
+            for future in self.futures.iter().flatten() {
                 if !future.done() {
                     future.remove_waiter(&self.waiter);
                 }

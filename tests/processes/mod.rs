@@ -1,4 +1,4 @@
-//! Helpers shared by the process-pool tests: deadlines and leftover checks.
+//! Helpers for the process-pool tests: deadlines and leftover checks.
 #![allow(dead_code)]
 
 use std::sync::mpsc;
