@@ -376,3 +376,15 @@ impl<T> Hash for Future<T> {
         self.address().hash(state);
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// One cell is allocated per task: keep it small (see docs/architecture.md).
+    #[test]
+    fn a_futures_cell_stays_small() {
+        let size = std::mem::size_of::<Inner<u64>>();
+        assert!(size <= 64, "Inner<u64> grew to {size} bytes");
+    }
+}
