@@ -712,3 +712,57 @@ fn submit_never_blocks_behind_a_busy_worker() {
         }
     });
 }
+
+/// A task that writes garbage into its worker's pipes (through /proc/self/fd, which
+/// opens any pipe anew): the worker is no longer trusted, it is stopped and replaced,
+/// the task fails, and nothing hangs.
+fn scribble_on_pipes(_: ()) -> u32 {
+    use std::io::Write;
+    let garbage = [5, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff];
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        let fd: u32 = entry.file_name().to_string_lossy().parse().unwrap_or(0);
+        let is_pipe = std::fs::read_link(entry.path())
+            .is_ok_and(|target| target.to_string_lossy().starts_with("pipe:"));
+        if fd > 2 && is_pipe {
+            if let Ok(mut pipe) = std::fs::OpenOptions::new().write(true).open(entry.path()) {
+                let _ = pipe.write_all(&garbage);
+            }
+        }
+    }
+    std::thread::sleep(Duration::from_secs(600));
+    0
+}
+
+#[test]
+fn a_worker_that_sends_garbage_is_stopped_and_replaced() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        let fut = pool.submit(scribble_on_pipes, ()).unwrap();
+        assert!(matches!(
+            fut.result_timeout(PATIENCE),
+            Err(Error::WorkerDied { .. })
+        ));
+        assert_eq!(
+            pool.submit(square, 6).unwrap().result_timeout(PATIENCE),
+            Ok(&36)
+        );
+    });
+}
+
+#[test]
+fn stopping_the_pool_while_workers_start_does_not_hang() {
+    with_deadline(|| {
+        for stop in [
+            ProcessPoolExecutor::kill_workers,
+            ProcessPoolExecutor::terminate_workers,
+        ] {
+            let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+            let futures: Vec<_> = (0..4).map(|n| pool.submit(square, n).unwrap()).collect();
+            stop(&pool);
+            for fut in &futures {
+                assert!(fut.done(), "{fut:?}");
+            }
+            assert!(pool.worker_pids().is_empty());
+        }
+    });
+}

@@ -21,6 +21,30 @@ use super::protocol::{encode_frame, FrameDecoder, ToParent, ToWorker, PROTOCOL_V
 use super::scheduler::{exit_cause, Scheduler, TaskPipe};
 use super::spawn::{spawn_worker, Spawned};
 
+/// Starting a process can fail for a moment (EAGAIN: too many processes, ENOMEM): try
+/// a few times, waiting longer each time, before the pool gives up on workers for good.
+/// Failures of the worker itself (an initializer that panics) are not retried.
+fn spawn_with_backoff() -> std::io::Result<Spawned> {
+    const DELAYS_MS: [u64; 3] = [50, 250, 1000];
+    let mut attempt = 0;
+    loop {
+        match spawn_worker() {
+            Err(e) if attempt < DELAYS_MS.len() && is_transient(&e) => {
+                std::thread::sleep(Duration::from_millis(DELAYS_MS[attempt]));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_transient(error: &std::io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::EAGAIN | libc::ENOMEM | libc::EMFILE | libc::ENFILE)
+    )
+}
+
 /// How long a new worker may take to say hello (a debug build of a large program on a
 /// loaded machine can take a while to exec).
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,14 +60,16 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
         mut child,
         to_worker,
         from_worker,
-    } = match spawn_worker() {
+    } = match spawn_with_backoff() {
         Ok(spawned) => spawned,
         Err(e) => {
-            scheduler.report_start_failure(format!("could not start a worker process: {e}"));
+            let reason = format!("could not start a worker process: {e}");
+            scheduler.report_start_failure(worker_id, reason);
             return;
         }
     };
     let pid = child.id();
+    scheduler.worker_spawned(worker_id, pid);
     let pipe: TaskPipe = Arc::new(Mutex::new(Some(to_worker)));
     let mut watch = Watch {
         pid,
@@ -51,22 +77,22 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
         pidfd: pidfd_open(pid),
         decoder: FrameDecoder::new(),
         closed: false,
+        poisoned: false,
     };
 
     if let Err(why) = handshake(&mut watch, &pipe, &scheduler) {
         pipe.lock().take();
         let status = watch.finish(&mut child);
-        scheduler.report_start_failure(format!(
-            "{why} (worker process {pid} {})",
-            exit_cause(status)
-        ));
+        let reason = format!("{why} (worker process {pid} {})", exit_cause(status));
+        scheduler.report_start_failure(worker_id, reason);
         return;
     }
     scheduler.worker_ready(worker_id, pid, Arc::clone(&pipe));
 
     let limit = scheduler.config.task_time_limit;
     let mut running: Option<(u64, Instant)> = None;
-    let mut time_limited = false;
+    // The task whose time limit fired (not whichever runs when the worker dies).
+    let mut time_limited: Option<u64> = None;
     let mut kill_at: Option<Instant> = None;
     let mut killed = false;
     loop {
@@ -100,7 +126,7 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
                 killed = true;
             }
             Event::Timeout if kill_at.is_none() => {
-                time_limited = true;
+                time_limited = running.map(|(id, _)| id);
                 signal_group(pid, libc::SIGTERM);
                 kill_at = Some(Instant::now() + TERM_GRACE);
             }
@@ -193,16 +219,26 @@ struct Watch {
     pidfd: Option<OwnedFd>,
     decoder: FrameDecoder,
     closed: bool,
+    /// The worker sent a frame that did not decode: nothing it says is trusted any
+    /// more; what it writes is discarded until it is gone.
+    poisoned: bool,
 }
 
 impl Watch {
     fn next_event(&mut self, deadline: Option<Instant>) -> Event {
         const READ_SIZE: usize = 64 * 1024;
         loop {
-            match self.decoder.next_message::<ToParent>() {
-                Ok(Some(message)) => return Event::Message(message),
-                Ok(None) => {}
-                Err(e) => return Event::Garbled(e.to_string()),
+            if self.poisoned {
+                self.decoder = FrameDecoder::new();
+            } else {
+                match self.decoder.next_message::<ToParent>() {
+                    Ok(Some(message)) => return Event::Message(message),
+                    Ok(None) => {}
+                    Err(e) => {
+                        self.poisoned = true;
+                        return Event::Garbled(e.to_string());
+                    }
+                }
             }
             if self.closed {
                 return Event::Closed;

@@ -347,12 +347,11 @@ fn not_initialized() -> Error {
     }
 }
 
-/// A key nobody else can guess, for tagging entry points (std's RandomState is seeded
-/// from the OS's random source).
+/// A key nobody else can guess, for tagging entry points: std's `RandomState` is seeded
+/// from the operating system's random source, per process and per instance.
 fn random_key() -> u64 {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u32(std::process::id());
-    hasher.write_u128(Instant::now().elapsed().as_nanos());
     hasher.finish()
 }
 

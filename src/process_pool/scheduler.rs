@@ -21,16 +21,25 @@ use super::entry::Entry;
 use super::protocol::Outcome;
 use crate::{Error, ExitCause};
 
+/// A task that runs shorter than this is "short": for it, the pipe's round trip costs
+/// more than the work.
+const SHORT_TASK: Duration = Duration::from_micros(200);
+
+/// How many tasks in a row must have been short before tasks are pipelined.
+const SHORT_STREAK: usize = 8;
+
 /// How many tasks a busy worker may be sent ahead of time, when every worker is busy
-/// and no more may start, by how long tasks have been taking: short tasks are
-/// pipelined deeply (the pipe's round trip would dominate otherwise), long ones not at
-/// all (a task queued behind a long one could have gone to a worker that frees up
-/// first, and balance matters more than latency there).
-fn pipeline_depth(typical_task: Option<Duration>) -> usize {
-    match typical_task {
-        Some(t) if t < Duration::from_micros(200) => 16,
-        Some(t) if t < Duration::from_millis(2) => 4,
-        _ => 1,
+/// and no more may start. Only after a streak of short tasks: then the round trip would
+/// dominate, and queueing 16 deep hides it. One long task ends the streak, because a
+/// task queued behind a long one could have gone to a worker that frees up first (it
+/// cannot be taken back out of a pipe), and balance matters more than latency there.
+/// Mixed workloads (the prime checker: instant composites among long primes) therefore
+/// run unpipelined.
+fn pipeline_depth(short_streak: usize) -> usize {
+    if short_streak >= SHORT_STREAK {
+        16
+    } else {
+        1
     }
 }
 
@@ -90,16 +99,18 @@ struct State {
     pending: VecDeque<Task>,
     sent: HashMap<u64, Task>,
     workers: HashMap<u64, Worker>,
-    /// Workers spawned whose handshake has not finished.
+    /// Workers spawned whose handshake has not finished...
     starting: usize,
+    /// ...and the pids of those whose process exists already (to stop them too).
+    starting_pids: HashMap<u64, u32>,
     next_task: u64,
     next_worker: u64,
     shutdown: bool,
     terminating: bool,
     broken: Option<String>,
     threads: Vec<JoinHandle<()>>,
-    /// A moving average of how long tasks run, for [`pipeline_depth`].
-    typical_task: Option<Duration>,
+    /// How many tasks in a row were short, for [`pipeline_depth`].
+    short_streak: usize,
 }
 
 /// Work decided under the lock, done after it.
@@ -178,7 +189,7 @@ impl Scheduler {
                 actions.spawns.push(state.next_worker);
             }
         }
-        let depth = pipeline_depth(state.typical_task);
+        let depth = pipeline_depth(state.short_streak);
         if room == 0 && depth > 1 {
             let next_len = |state: &State| state.pending.front().map_or(0, |t| t.frame.len());
             while let Some(worker_id) = pick_worker(state, |w| {
@@ -247,9 +258,10 @@ impl Scheduler {
             match started {
                 Ok(handle) => self.state.lock().threads.push(handle),
                 Err(e) => {
-                    let actions = self.worker_failed_to_start(format!(
-                        "could not start a thread to watch a new worker: {e}"
-                    ));
+                    let actions = self.worker_failed_to_start(
+                        worker_id,
+                        format!("could not start a thread to watch a new worker: {e}"),
+                    );
                     self.carry_out(actions);
                 }
             }
@@ -265,11 +277,27 @@ impl Scheduler {
         }
     }
 
+    /// A worker's process exists (its handshake follows). If the pool is being
+    /// stopped meanwhile, it is stopped at once.
+    pub(crate) fn worker_spawned(&self, worker_id: u64, pid: u32) {
+        let mut state = self.state.lock();
+        state.starting_pids.insert(worker_id, pid);
+        if state.terminating {
+            super::os::signal_group(pid, libc::SIGKILL);
+        }
+    }
+
     /// A worker finished its handshake: it can take tasks.
     pub(crate) fn worker_ready(self: &Arc<Self>, worker_id: u64, pid: u32, pipe: TaskPipe) {
         let mut state = self.state.lock();
         state.starting -= 1;
+        state.starting_pids.remove(&worker_id);
         let closing = state.broken.is_some() || state.terminating;
+        let mut actions = Actions::default();
+        if closing {
+            // Too late: the pool broke or is being stopped while this one started.
+            actions.close.push(Arc::clone(&pipe));
+        }
         let budget = self.config.max_tasks_per_child;
         state.workers.insert(
             worker_id,
@@ -282,21 +310,26 @@ impl Scheduler {
                 closing,
             },
         );
-        self.settle(state, Actions::default());
+        self.settle(state, actions);
     }
 
     /// A worker could not be started or failed its handshake: the pool is broken
     /// (Python's `BrokenProcessPool`), and no worker is started again.
-    pub(crate) fn worker_failed_to_start(self: &Arc<Self>, reason: String) -> Actions {
+    pub(crate) fn worker_failed_to_start(
+        self: &Arc<Self>,
+        worker_id: u64,
+        reason: String,
+    ) -> Actions {
         let mut state = self.state.lock();
         state.starting -= 1;
+        state.starting_pids.remove(&worker_id);
         let actions = self.break_pool(&mut state, reason);
         self.changed.notify_all();
         actions
     }
 
-    pub(crate) fn report_start_failure(self: &Arc<Self>, reason: String) {
-        let actions = self.worker_failed_to_start(reason);
+    pub(crate) fn report_start_failure(self: &Arc<Self>, worker_id: u64, reason: String) {
+        let actions = self.worker_failed_to_start(worker_id, reason);
         self.carry_out(actions);
     }
 
@@ -332,16 +365,24 @@ impl Scheduler {
     ) {
         let mut state = self.state.lock();
         let mut actions = Actions::default();
-        state.typical_task = Some(match state.typical_task {
-            None => run_time,
-            Some(typical) => (typical * 7 + run_time) / 8,
-        });
-        if let Some(task) = state.sent.remove(&id) {
-            if let Some(worker) = state.workers.get_mut(&worker_id) {
-                worker.assigned.retain(|&assigned| assigned != id);
+        state.short_streak = if run_time < SHORT_TASK {
+            state.short_streak + 1
+        } else {
+            0
+        };
+        // Only a task this worker was sent counts: an id it made up, or a task failed
+        // meanwhile (the pool broke), changes nothing.
+        let worker = state.workers.get_mut(&worker_id);
+        let position = worker
+            .as_ref()
+            .and_then(|w| w.assigned.iter().position(|&a| a == id));
+        if let (Some(worker), Some(position)) = (worker, position) {
+            worker.assigned.swap_remove(position);
+            if let Some(task) = state.sent.remove(&id) {
+                let worker = state.workers.get_mut(&worker_id).expect("found above");
                 worker.assigned_bytes -= task.frame.len();
+                actions.finish = Some((task.completion, outcome));
             }
-            actions.finish = Some((task.completion, outcome));
         }
         self.settle(state, actions);
     }
@@ -360,13 +401,13 @@ impl Scheduler {
     }
 
     /// Worker `worker_id` is gone (reaped). `running` is the task it had started, if
-    /// any; `time_limited` says its death was the time limit's doing.
+    /// any; `time_limited` is the task whose time limit had it stopped, if any.
     pub(crate) fn worker_died(
         self: &Arc<Self>,
         worker_id: u64,
         status: ExitStatus,
         running: Option<u64>,
-        time_limited: bool,
+        time_limited: Option<u64>,
     ) {
         let mut state = self.state.lock();
         let mut actions = Actions::default();
@@ -379,8 +420,8 @@ impl Scheduler {
                 continue;
             };
             if Some(id) == running {
-                let error = match (time_limited, self.config.task_time_limit) {
-                    (true, Some(limit)) => Error::TaskTimeLimit { limit },
+                let error = match self.config.task_time_limit {
+                    Some(limit) if time_limited == Some(id) => Error::TaskTimeLimit { limit },
                     _ => Error::WorkerDied {
                         pid: worker.pid,
                         cause,
@@ -459,7 +500,10 @@ impl Scheduler {
         let pids: Vec<u32> = {
             let mut state = self.state.lock();
             state.terminating = true;
-            state.workers.values().map(|w| w.pid).collect()
+            let running = state.workers.values().map(|w| w.pid);
+            running
+                .chain(state.starting_pids.values().copied())
+                .collect()
         };
         self.shutdown(false, true);
         for pid in pids {

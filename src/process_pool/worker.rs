@@ -126,7 +126,11 @@ impl Connection {
                 Err(why) => Outcome::Refused(why),
             };
             drop(arg);
-            self.send(&ToParent::Finished { id, outcome })?;
+            if let Err(why) = self.send(&ToParent::Finished { id, outcome }) {
+                // Too large to send (over MAX_FRAME): the task fails, not the worker.
+                let outcome = Outcome::Serialization(format!("the result is too large: {why}"));
+                self.send(&ToParent::Finished { id, outcome })?;
+            }
             next = match self.decoder.next_message::<ToWorker>() {
                 Ok(Some(buffered)) => Some(buffered),
                 Ok(None) => {
