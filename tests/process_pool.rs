@@ -766,3 +766,57 @@ fn stopping_the_pool_while_workers_start_does_not_hang() {
         }
     });
 }
+
+/// A done-callback runs on the pool's connection thread; if it drops (or shuts down)
+/// the pool there, the pool cannot wait for tasks only that thread can finish: it must
+/// return, and the tasks still finish.
+#[test]
+fn a_callback_that_drops_the_pool_does_not_deadlock() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        let first = pool.submit(sleep_ms, 100).unwrap();
+        let second = pool.submit(square, 7).unwrap();
+        let (dropped, was_dropped) = std::sync::mpsc::channel();
+        first.add_done_callback(move |_| {
+            drop(pool);
+            dropped.send(()).unwrap();
+        });
+        was_dropped
+            .recv_timeout(PATIENCE)
+            .expect("the callback returned");
+        assert_eq!(second.result_timeout(PATIENCE), Ok(&49));
+    });
+}
+
+#[derive(Debug, Serialize)]
+struct PanicsWhenDecoded(u8);
+
+impl<'de> Deserialize<'de> for PanicsWhenDecoded {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = u8::deserialize(deserializer)?;
+        if value == 13 {
+            panic!("13 is not allowed here");
+        }
+        Ok(PanicsWhenDecoded(value))
+    }
+}
+
+fn make_13(_: ()) -> PanicsWhenDecoded {
+    PanicsWhenDecoded(13)
+}
+
+#[test]
+fn a_result_whose_decoding_panics_fails_only_its_future() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        let fut = pool.submit(make_13, ()).unwrap();
+        match fut.result_timeout(PATIENCE) {
+            Err(Error::Serialization(why)) => assert!(why.contains("13 is not allowed"), "{why}"),
+            other => panic!("expected a serialization error, got {other:?}"),
+        }
+        assert_eq!(
+            pool.submit(square, 8).unwrap().result_timeout(PATIENCE),
+            Ok(&64)
+        );
+    });
+}

@@ -45,7 +45,16 @@ impl<T: Send + Sync + 'static> Completion for Remote<T> {
 
     fn finish(self: Box<Self>, outcome: Outcome) {
         let result = match outcome {
-            Outcome::Returned(bytes) => (self.decode)(&bytes),
+            // `Deserialize` is user code and may panic: that fails this future only.
+            Outcome::Returned(bytes) => {
+                let decode = self.decode;
+                std::panic::catch_unwind(|| decode(&bytes)).unwrap_or_else(|payload| {
+                    let why = Error::from_panic(payload);
+                    Err(Error::Serialization(format!(
+                        "decoding the result panicked: {why}"
+                    )))
+                })
+            }
             failure => Err(outcome_error(failure)),
         };
         let _ = self.future.complete(result);

@@ -7,7 +7,7 @@
 //! polled for on a timer; the only timeouts are the handshake's and the per-task time
 //! limit's.
 
-use std::io::{PipeReader, Read, Write};
+use std::io::{PipeReader, Read};
 use std::os::fd::OwnedFd;
 use std::process::{Child, ExitStatus};
 use std::sync::Arc;
@@ -55,11 +55,33 @@ const TERM_GRACE: Duration = Duration::from_secs(1);
 /// After the worker closed its pipe, how long it may take to exit before SIGKILL.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
 
+thread_local! {
+    /// The pool (its scheduler's address) this thread is a connection thread of.
+    static CONNECTION_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// `true` on the connection threads of `scheduler`'s pool, where done-callbacks run.
+pub(crate) fn is_connection_thread_of(scheduler: &Scheduler) -> bool {
+    CONNECTION_OF.with(|pool| pool.get() == scheduler as *const Scheduler as usize)
+}
+
+/// Tells the scheduler this thread is done, however `run` ends (unwinding included).
+struct EndGuard(Arc<Scheduler>);
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        self.0.connection_thread_ended();
+    }
+}
+
 pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
+    CONNECTION_OF.with(|pool| pool.set(Arc::as_ptr(&scheduler) as usize));
+    let _end = EndGuard(Arc::clone(&scheduler));
     let Spawned {
         mut child,
         to_worker,
         from_worker,
+        task_pipe_capacity,
     } = match spawn_with_backoff() {
         Ok(spawned) => spawned,
         Err(e) => {
@@ -82,12 +104,12 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
 
     if let Err(why) = handshake(&mut watch, &pipe, &scheduler) {
         pipe.lock().take();
-        let status = watch.finish(&mut child);
+        let status = watch.finish(&mut child, || scheduler.worker_reaping(worker_id));
         let reason = format!("{why} (worker process {pid} {})", exit_cause(status));
         scheduler.report_start_failure(worker_id, reason);
         return;
     }
-    scheduler.worker_ready(worker_id, pid, Arc::clone(&pipe));
+    scheduler.worker_ready(worker_id, pid, Arc::clone(&pipe), task_pipe_capacity);
 
     let limit = scheduler.config.task_time_limit;
     let mut running: Option<(u64, Instant)> = None;
@@ -127,6 +149,7 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
             }
             Event::Timeout if kill_at.is_none() => {
                 time_limited = running.map(|(id, _)| id);
+                scheduler.retire_worker(worker_id);
                 signal_group(pid, libc::SIGTERM);
                 kill_at = Some(Instant::now() + TERM_GRACE);
             }
@@ -138,7 +161,7 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
         }
     }
     pipe.lock().take();
-    let status = watch.finish(&mut child);
+    let status = watch.finish(&mut child, || scheduler.worker_reaping(worker_id));
     scheduler.worker_died(worker_id, status, running.map(|(id, _)| id), time_limited);
 }
 
@@ -185,7 +208,7 @@ fn handshake(watch: &mut Watch, pipe: &TaskPipe, scheduler: &Scheduler) -> Resul
         &mut welcome,
     )?;
     if let Some(pipe) = pipe.lock().as_mut() {
-        pipe.write_all(&welcome)
+        os::write_all_without_sigpipe(pipe, &welcome)
             .map_err(|e| format!("could not write to the worker: {e}"))?;
     }
     match watch.next_event(None) {
@@ -249,7 +272,13 @@ impl Watch {
             }
             let ready = match poll_worker(&self.from_worker, self.pidfd.as_ref(), timeout) {
                 Ok(ready) => ready,
-                Err(e) => return Event::Garbled(format!("poll failed: {e}")),
+                Err(e) => {
+                    // Cannot watch it any more: stop it, and wait for its end.
+                    signal_group(self.pid, libc::SIGKILL);
+                    self.poisoned = true;
+                    self.closed = true;
+                    return Event::Garbled(format!("poll failed: {e}"));
+                }
             };
             if ready.pipe {
                 let spare = self.decoder.spare(READ_SIZE);
@@ -273,9 +302,10 @@ impl Watch {
 
     /// Waits for the worker to exit (killing it if it lingers), kills what is left of
     /// its process group, and reaps it, so that no zombie and no grandchild remains.
-    fn finish(&mut self, child: &mut Child) -> ExitStatus {
+    fn finish(&mut self, child: &mut Child, before_reaping: impl FnOnce()) -> ExitStatus {
         if let Some(pidfd) = &self.pidfd {
             let exited = |timeout| {
+                // A pidfd reads as "readable" once its process has exited.
                 poll_worker(pidfd, None::<&OwnedFd>, Some(timeout))
                     .map(|r| r.pipe)
                     .unwrap_or(true)
@@ -284,26 +314,22 @@ impl Watch {
                 signal_group(self.pid, libc::SIGKILL);
                 exited(Duration::from_secs(3600));
             }
-            // The worker is a zombie now, which keeps its process-group id from being
-            // reused: safe to kill whatever its task left behind in the group.
-            signal_group(self.pid, libc::SIGKILL);
+        } else {
+            // No pidfd (an old kernel): wait for the exit without reaping.
+            os::wait_for_exit_unreaped(self.pid);
         }
-        let status = loop {
+        // The worker is a zombie now, which keeps its process-group id from being
+        // reused: safe to kill whatever its task left behind in the group.
+        signal_group(self.pid, libc::SIGKILL);
+        before_reaping();
+        loop {
             match child.wait() {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Ok(status) => break status,
-                Err(_) => {
-                    os::signal_process(self.pid, libc::SIGKILL);
-                    if let Ok(status) = child.wait() {
-                        break status;
-                    }
-                    break std::os::unix::process::ExitStatusExt::from_raw(libc::SIGKILL);
-                }
+                Ok(status) => return status,
+                // Someone else reaped it (SIGCHLD set to SIG_IGN reaps automatically):
+                // the pid may already be reused, so it is never signalled again.
+                Err(_) => return std::os::unix::process::ExitStatusExt::from_raw(libc::SIGKILL),
             }
-        };
-        if self.pidfd.is_none() {
-            signal_group(self.pid, libc::SIGKILL);
         }
-        status
     }
 }

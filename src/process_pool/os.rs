@@ -80,10 +80,99 @@ pub(crate) fn signal_group(pid: u32, signal: libc::c_int) {
     }
 }
 
-/// Sends `signal` to process `pid` only.
-pub(crate) fn signal_process(pid: u32, signal: libc::c_int) {
-    // SAFETY: kill takes plain integers.
+/// `write_all` to a worker's pipe without risking SIGPIPE: if the worker died, the
+/// write fails with `EPIPE`, and the kernel also sends SIGPIPE, whose default action
+/// kills the whole pool's process. Rust programs ignore SIGPIPE by default, but not
+/// every program does (`| head`-friendly CLIs restore the default). So SIGPIPE is
+/// blocked in this thread for the write, and one it caused is taken off the queue.
+pub(crate) fn write_all_without_sigpipe(
+    pipe: &mut impl std::io::Write,
+    bytes: &[u8],
+) -> io::Result<()> {
+    // SAFETY: sigset_t is plain data; sigemptyset/sigaddset initialise it.
+    let mut sigpipe: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; `previous` is written by pthread_sigmask.
+    let mut previous: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: all pointers are to live sigset_t values of this frame; these calls only
+    // change this thread's signal mask and pending set.
+    let was_pending = unsafe {
+        libc::sigemptyset(&mut sigpipe);
+        libc::sigaddset(&mut sigpipe, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &sigpipe, &mut previous);
+        let mut pending: libc::sigset_t = std::mem::zeroed();
+        libc::sigpending(&mut pending);
+        libc::sigismember(&pending, libc::SIGPIPE) == 1
+    };
+    let result = pipe.write_all(bytes);
+    if !was_pending && result.as_ref().err().and_then(io::Error::raw_os_error) == Some(libc::EPIPE)
+    {
+        let no_wait = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: takes the SIGPIPE this write raised, if queued; pointers as above.
+        unsafe {
+            libc::sigtimedwait(&sigpipe, std::ptr::null_mut(), &no_wait);
+        }
+    }
+    // SAFETY: restores the mask saved above.
     unsafe {
-        libc::kill(pid as libc::pid_t, signal);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
+    }
+    result
+}
+
+/// Blocks until process `pid` (our child) has exited, leaving it a zombie (not reaped),
+/// so that its pid and process-group id stay reserved until it is reaped.
+pub(crate) fn wait_for_exit_unreaped(pid: u32) {
+    loop {
+        // SAFETY: siginfo_t is plain data, written by waitid.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: `info` is a live siginfo_t; waitid with WNOWAIT only reports.
+        let result = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if result == 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return;
+        }
+    }
+}
+
+/// How many bytes `pipe` buffers (64 KiB normally; as little as one page when the user
+/// has used up `pipe-user-pages-soft`), so that the pool never queues more than fits.
+pub(crate) fn pipe_capacity(pipe: &impl AsRawFd) -> usize {
+    // SAFETY: F_GETPIPE_SZ only reads the pipe's size.
+    let size = unsafe { libc::fcntl(pipe.as_raw_fd(), libc::F_GETPIPE_SZ) };
+    usize::try_from(size).unwrap_or(4096).max(4096)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With SIGPIPE at its default action (kill the process), writing to a pipe whose
+    /// reader is gone must only return EPIPE: this test process survives to assert it.
+    #[test]
+    fn a_write_to_a_dead_worker_does_not_kill_the_pool() {
+        let (reader, mut writer) = io::pipe().unwrap();
+        drop(reader);
+        // SAFETY: swaps the SIGPIPE disposition for this test and restores it below;
+        // no other test in this binary writes to a broken pipe meanwhile.
+        let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        let result = write_all_without_sigpipe(&mut writer, b"task");
+        // SAFETY: restores what was there.
+        unsafe { libc::signal(libc::SIGPIPE, previous) };
+        assert_eq!(result.unwrap_err().raw_os_error(), Some(libc::EPIPE));
+    }
+
+    #[test]
+    fn pipes_report_their_capacity() {
+        let (_reader, writer) = io::pipe().unwrap();
+        assert!(pipe_capacity(&writer) >= 4096);
     }
 }

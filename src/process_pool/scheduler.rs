@@ -7,7 +7,6 @@
 //! and carried out after the lock is released.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::Write;
 use std::process::ExitStatus;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -43,10 +42,11 @@ fn pipeline_depth(short_streak: usize) -> usize {
     }
 }
 
-/// The most bytes of frames a busy worker may have waiting in its pipe. A busy worker
-/// does not read, and a write into a full pipe (64 KiB on Linux) would block the
-/// thread that submits; staying under half of it keeps every write to a busy worker
-/// immediate. Larger frames wait for an idle worker, which reads at once.
+/// The most bytes of frames a busy worker may have waiting in its pipe (and at most
+/// half of what its pipe holds). A busy worker does not read, and a write into a full
+/// pipe would block the thread that submits (or a connection thread, which could then
+/// deadlock with its own worker); staying under half keeps every write to a busy
+/// worker immediate. Larger frames wait for an idle worker, which reads at once.
 const PIPELINED_BYTES: usize = 32 * 1024;
 
 /// How many times a task that was sent but never started is sent again after its
@@ -88,10 +88,15 @@ struct Worker {
     assigned: Vec<u64>,
     /// The size of their frames: see [`PIPELINED_BYTES`].
     assigned_bytes: usize,
+    /// How many bytes may be pipelined to it: `PIPELINED_BYTES` or half its pipe.
+    pipeline_bytes: usize,
     /// Tasks it may still be sent before it must retire (`max_tasks_per_child`).
     budget: Option<usize>,
     /// Its pipe is being closed: it gets no more tasks and will exit.
     closing: bool,
+    /// It exited and is about to be reaped: its pid must not be signalled any more
+    /// (once reaped, the number may belong to another process).
+    reaping: bool,
 }
 
 #[derive(Default)]
@@ -108,7 +113,11 @@ struct State {
     shutdown: bool,
     terminating: bool,
     broken: Option<String>,
+    /// Connection threads started, to be joined.
     threads: Vec<JoinHandle<()>>,
+    /// Connection threads decided on and not yet at their very end: what `join_all`
+    /// waits for (a handle may reach `threads` only after its thread is done).
+    live_threads: usize,
     /// How many tasks in a row were short, for [`pipeline_depth`].
     short_streak: usize,
 }
@@ -185,6 +194,7 @@ impl Scheduler {
         if !state.terminating {
             for _ in 0..room.min(wanted) {
                 state.starting += 1;
+                state.live_threads += 1;
                 state.next_worker += 1;
                 actions.spawns.push(state.next_worker);
             }
@@ -193,7 +203,7 @@ impl Scheduler {
         if room == 0 && depth > 1 {
             let next_len = |state: &State| state.pending.front().map_or(0, |t| t.frame.len());
             while let Some(worker_id) = pick_worker(state, |w| {
-                w.assigned.len() < depth && w.assigned_bytes + next_len(state) <= PIPELINED_BYTES
+                w.assigned.len() < depth && w.assigned_bytes + next_len(state) <= w.pipeline_bytes
             }) {
                 if !self.assign_next(state, worker_id, actions) {
                     break;
@@ -244,7 +254,7 @@ impl Scheduler {
             // A failed write means the worker is dying; its connection thread will
             // see the death and send the task elsewhere.
             if let Some(pipe) = pipe.lock().as_mut() {
-                let _ = pipe.write_all(&frame);
+                let _ = super::os::write_all_without_sigpipe(pipe, &frame);
             }
         }
         for pipe in actions.close {
@@ -256,8 +266,25 @@ impl Scheduler {
                 .name(format!("concurrent-futures-worker-{worker_id}"))
                 .spawn(move || connection::run(scheduler, worker_id));
             match started {
-                Ok(handle) => self.state.lock().threads.push(handle),
+                Ok(handle) => {
+                    // Join the threads of workers that are gone while adding this one,
+                    // so that a long-lived pool replacing workers does not pile up
+                    // finished threads (their stacks stay mapped until joined).
+                    let finished: Vec<_> = {
+                        let mut state = self.state.lock();
+                        state.threads.push(handle);
+                        let (done, live) = std::mem::take(&mut state.threads)
+                            .into_iter()
+                            .partition(|t| t.is_finished());
+                        state.threads = live;
+                        done
+                    };
+                    for thread in finished {
+                        let _ = thread.join();
+                    }
+                }
                 Err(e) => {
+                    self.connection_thread_ended();
                     let actions = self.worker_failed_to_start(
                         worker_id,
                         format!("could not start a thread to watch a new worker: {e}"),
@@ -273,8 +300,17 @@ impl Scheduler {
             completion.cancel();
         }
         if let Some((completion, outcome)) = actions.finish {
+            // Decoding (caught there) and callbacks (caught by the future) are the
+            // only user code here: this thread survives both.
             completion.finish(outcome);
         }
+    }
+
+    /// Called by every connection thread as the last thing it does.
+    pub(crate) fn connection_thread_ended(&self) {
+        let mut state = self.state.lock();
+        state.live_threads -= 1;
+        self.changed.notify_all();
     }
 
     /// A worker's process exists (its handshake follows). If the pool is being
@@ -288,7 +324,13 @@ impl Scheduler {
     }
 
     /// A worker finished its handshake: it can take tasks.
-    pub(crate) fn worker_ready(self: &Arc<Self>, worker_id: u64, pid: u32, pipe: TaskPipe) {
+    pub(crate) fn worker_ready(
+        self: &Arc<Self>,
+        worker_id: u64,
+        pid: u32,
+        pipe: TaskPipe,
+        pipe_capacity: usize,
+    ) {
         let mut state = self.state.lock();
         state.starting -= 1;
         state.starting_pids.remove(&worker_id);
@@ -306,8 +348,10 @@ impl Scheduler {
                 pipe,
                 assigned: Vec::new(),
                 assigned_bytes: 0,
+                pipeline_bytes: PIPELINED_BYTES.min(pipe_capacity / 2),
                 budget,
                 closing,
+                reaping: false,
             },
         );
         self.settle(state, actions);
@@ -323,7 +367,12 @@ impl Scheduler {
         let mut state = self.state.lock();
         state.starting -= 1;
         state.starting_pids.remove(&worker_id);
-        let actions = self.break_pool(&mut state, reason);
+        // A worker stopped by terminate_workers() while starting is no failure.
+        let actions = if state.terminating {
+            Actions::default()
+        } else {
+            self.break_pool(&mut state, reason)
+        };
         self.changed.notify_all();
         actions
     }
@@ -347,6 +396,11 @@ impl Scheduler {
             actions.fail.push((task.completion, error.clone()));
         }
         for worker in state.workers.values_mut() {
+            // Their tasks were just failed: stop them, as Python terminates the
+            // workers of a broken pool, so that no "failed" task goes on running.
+            if !worker.assigned.is_empty() && !worker.reaping {
+                super::os::signal_group(worker.pid, libc::SIGTERM);
+            }
             worker.assigned.clear();
             worker.assigned_bytes = 0;
             worker.closing = true;
@@ -415,6 +469,7 @@ impl Scheduler {
             return;
         };
         let cause = exit_cause(status);
+        let mut resend = Vec::new();
         for id in worker.assigned {
             let Some(mut task) = state.sent.remove(&id) else {
                 continue;
@@ -437,8 +492,12 @@ impl Scheduler {
             } else {
                 // Never started: it goes to the next worker, first in line.
                 task.resends += 1;
-                state.pending.push_front(task);
+                resend.push(task);
             }
+        }
+        resend.sort_by_key(|task| std::cmp::Reverse(task.id));
+        for task in resend {
+            state.pending.push_front(task);
         }
         self.settle(state, actions);
     }
@@ -467,49 +526,77 @@ impl Scheduler {
     }
 
     /// Waits until every task is done and every worker has exited and been reaped.
+    ///
+    /// From one of this pool's own connection threads (a done-callback that shuts the
+    /// pool down or drops it) it cannot wait: the tasks it would wait for can only be
+    /// finished by this very thread. It returns at once; the workers still finish
+    /// their tasks and exit on their own, since the pool is shut down.
     fn join_all(&self) {
-        let me = std::thread::current().id();
-        loop {
-            let mut state = self.state.lock();
-            while !(state.pending.is_empty() && state.sent.is_empty()) {
-                self.changed.wait(&mut state);
-            }
-            let threads: Vec<_> = std::mem::take(&mut state.threads);
-            let starting = state.starting;
-            if threads.is_empty() && starting == 0 {
-                return;
-            }
-            if threads.is_empty() {
-                self.changed.wait(&mut state);
-                continue;
-            }
-            drop(state);
-            for thread in threads {
-                // A connection thread that drops the last handle to the pool (from a
-                // future's callback) cannot wait for itself.
-                if thread.thread().id() != me {
-                    let _ = thread.join();
-                }
-            }
+        if connection::is_connection_thread_of(self) {
+            return;
+        }
+        let mut state = self.state.lock();
+        while !(state.pending.is_empty()
+            && state.sent.is_empty()
+            && state.live_threads == 0
+            && state.starting == 0)
+        {
+            self.changed.wait(&mut state);
+        }
+        let threads = std::mem::take(&mut state.threads);
+        drop(state);
+        for thread in threads {
+            let _ = thread.join();
         }
     }
 
     /// Python 3.14's `terminate_workers` / `kill_workers`: shut down, cancel what has
     /// not started, and signal every worker (and its process group).
     pub(crate) fn stop_workers(self: &Arc<Self>, signal: libc::c_int) {
-        let pids: Vec<u32> = {
-            let mut state = self.state.lock();
-            state.terminating = true;
-            let running = state.workers.values().map(|w| w.pid);
-            running
-                .chain(state.starting_pids.values().copied())
-                .collect()
-        };
-        self.shutdown(false, true);
-        for pid in pids {
+        let mut state = self.state.lock();
+        state.terminating = true;
+        // Signal first, while every worker listed is alive or at least unreaped (its
+        // connection thread reaps it only after taking this lock), so that no pid
+        // can have been reused.
+        let running = state.workers.values().filter(|w| !w.reaping).map(|w| w.pid);
+        for pid in running.chain(state.starting_pids.values().copied()) {
             super::os::signal_group(pid, signal);
         }
+        // Tasks waiting to be sent again after a crash are "running" for their
+        // futures: they cannot be cancelled, and no worker will take them now.
+        let reason = "terminate_workers() or kill_workers() stopped the pool before this \
+                      task could be sent to a worker again";
+        let mut actions = Actions::default();
+        let (resent, fresh): (Vec<Task>, Vec<Task>) =
+            state.pending.drain(..).partition(|task| task.resends > 0);
+        state.pending.extend(fresh);
+        for task in resent {
+            let error = Error::BrokenExecutor {
+                reason: reason.into(),
+            };
+            actions.fail.push((task.completion, error));
+        }
+        drop(state);
+        self.carry_out(actions);
+        self.shutdown(false, true);
         self.join_all();
+    }
+
+    /// Worker `worker_id`'s process has exited and is about to be reaped: from now on
+    /// its pid is not signalled (a reaped pid can be reused by any process).
+    pub(crate) fn worker_reaping(&self, worker_id: u64) {
+        let mut state = self.state.lock();
+        state.starting_pids.remove(&worker_id);
+        if let Some(worker) = state.workers.get_mut(&worker_id) {
+            worker.reaping = true;
+        }
+    }
+
+    /// Stops giving tasks to a worker that is being stopped (its time limit fired).
+    pub(crate) fn retire_worker(&self, worker_id: u64) {
+        if let Some(worker) = self.state.lock().workers.get_mut(&worker_id) {
+            worker.closing = true;
+        }
     }
 
     pub(crate) fn worker_pids(&self) -> Vec<u32> {

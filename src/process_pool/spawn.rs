@@ -28,6 +28,8 @@ pub(crate) struct Spawned {
     pub(crate) child: Child,
     pub(crate) to_worker: PipeWriter,
     pub(crate) from_worker: PipeReader,
+    /// How many bytes the task pipe holds before a write blocks.
+    pub(crate) task_pipe_capacity: usize,
 }
 
 struct SpawnRequest {
@@ -101,10 +103,12 @@ pub(crate) fn spawn_worker() -> io::Result<Spawned> {
     // The worker's ends are closed here, in the parent, when they drop: from now on
     // the worker holds the only copies, so its death shows as EOF.
     drop((task_reader, result_writer));
+    let task_pipe_capacity = super::os::pipe_capacity(&to_worker);
     Ok(Spawned {
         child,
         to_worker,
         from_worker,
+        task_pipe_capacity,
     })
 }
 
