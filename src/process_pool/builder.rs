@@ -92,11 +92,11 @@ impl ProcessPoolBuilder {
                 "task_time_limit must be more than zero".into(),
             ));
         }
-        Ok(ProcessPoolExecutor::from_parts(
+        ProcessPoolExecutor::from_parts(
             max_workers,
             self.initializer,
             self.max_tasks_per_child,
             self.task_time_limit,
-        ))
+        )
     }
 }

@@ -87,26 +87,55 @@ fn offset_of(address: usize) -> i64 {
     (address as i64).wrapping_sub(anchor() as i64)
 }
 
+/// The base address of the loaded object (the executable, or a shared library) that
+/// contains `address`, if the dynamic loader knows it.
+fn object_base(address: usize) -> Option<usize> {
+    // SAFETY: Dl_info is plain data that dladdr fills in; dladdr only looks `address`
+    // up in the loader's tables (it does not dereference it).
+    unsafe {
+        let mut info: libc::Dl_info = std::mem::zeroed();
+        if libc::dladdr(address as *const libc::c_void, &mut info) == 0 {
+            return None;
+        }
+        Some(info.dli_fbase as usize)
+    }
+}
+
+/// Offsets from [`ANCHOR`] mean the same in the worker only for code in the same
+/// loaded object as `ANCHOR`: a shared library is loaded at its own random base. So a
+/// function from another object (a Rust `dylib` or plugin) is refused.
+fn offset_in_this_object(address: usize) -> Result<i64, String> {
+    match (object_base(address), object_base(anchor())) {
+        (Some(function), Some(this)) if function != this => Err(
+            "the task's function lives in a shared library, not in the program: a worker \
+             process could not find it at the same place"
+                .into(),
+        ),
+        _ => Ok(offset_of(address)),
+    }
+}
+
 impl Entry {
     /// The entry for a task trampoline, tagged under `key`.
-    pub(crate) fn task(function: TaskFn, key: u64) -> Entry {
-        let offset = offset_of(function as usize);
-        Entry {
-            kind: EntryKind::Task,
-            offset,
-            tag: tag(key, EntryKind::Task, offset),
-        }
-    }
-
-    /// The entry for an initializer.
-    pub(crate) fn initializer(function: fn(), key: u64) -> Entry {
-        let offset = offset_of(function as usize);
-        let kind = EntryKind::Initializer;
-        Entry {
+    pub(crate) fn task(function: TaskFn, key: u64) -> Result<Entry, String> {
+        let offset = offset_in_this_object(function as usize)?;
+        let kind = EntryKind::Task;
+        Ok(Entry {
             kind,
             offset,
             tag: tag(key, kind, offset),
-        }
+        })
+    }
+
+    /// The entry for an initializer.
+    pub(crate) fn initializer(function: fn(), key: u64) -> Result<Entry, String> {
+        let offset = offset_in_this_object(function as usize)?;
+        let kind = EntryKind::Initializer;
+        Ok(Entry {
+            kind,
+            offset,
+            tag: tag(key, kind, offset),
+        })
     }
 
     fn check(&self, key: u64, kind: EntryKind) -> Result<usize, String> {
@@ -281,7 +310,7 @@ mod tests {
     #[test]
     fn an_entry_resolves_to_the_same_function() {
         let key = 0x1234_5678;
-        let entry_item = Entry::task(call_one_item(), key);
+        let entry_item = Entry::task(call_one_item(), key).unwrap();
         let resolved = entry_item.resolve_task(key).unwrap();
         let outcome = resolved(&postcard::to_allocvec(&21_u64).unwrap());
         assert_eq!(
@@ -298,9 +327,17 @@ mod tests {
     }
 
     #[test]
+    fn functions_from_shared_libraries_are_refused() {
+        // `getpid` lives in the C library, loaded at its own random base.
+        let in_libc = libc::getpid as *const () as usize;
+        assert!(offset_in_this_object(in_libc).is_err());
+        assert!(offset_in_this_object(call_one_item() as usize).is_ok());
+    }
+
+    #[test]
     fn a_forged_or_corrupted_entry_is_refused() {
         let key = 99;
-        let entry = Entry::task(call_one_item(), key);
+        let entry = Entry::task(call_one_item(), key).unwrap();
         assert!(entry.resolve_task(key + 1).is_err(), "another pool's key");
         let mut shifted = entry;
         shifted.offset += 16;

@@ -100,18 +100,22 @@ impl ProcessPoolExecutor {
         initializer: Option<fn()>,
         max_tasks_per_child: Option<usize>,
         task_time_limit: Option<Duration>,
-    ) -> ProcessPoolExecutor {
+    ) -> Result<ProcessPoolExecutor, Error> {
         let key = random_key();
+        let initializer = initializer
+            .map(|function| Entry::initializer(function, key))
+            .transpose()
+            .map_err(Error::InvalidArgument)?;
         let config = Config {
             max_workers,
-            initializer: initializer.map(|function| Entry::initializer(function, key)),
+            initializer,
             max_tasks_per_child,
             task_time_limit,
             key,
         };
-        ProcessPoolExecutor {
+        Ok(ProcessPoolExecutor {
             scheduler: Scheduler::new(config),
-        }
+        })
     }
 
     /// The most worker processes this pool runs at once.
@@ -172,7 +176,8 @@ impl ProcessPoolExecutor {
             future: future.clone(),
             decode: decode_one::<R>,
         });
-        let entry = Entry::task(trampoline, self.scheduler.config.key);
+        let entry =
+            Entry::task(trampoline, self.scheduler.config.key).map_err(Error::InvalidArgument)?;
         send(&self.scheduler, entry, arg, completion)?;
         Ok(future)
     }
@@ -266,7 +271,8 @@ impl ProcessPoolExecutor {
             return Err(not_initialized());
         }
         let chunksize = options.chunksize.unwrap_or(1);
-        let entry = Entry::task(call_chunk::<F, A, R>, self.scheduler.config.key);
+        let entry = Entry::task(call_chunk::<F, A, R>, self.scheduler.config.key)
+            .map_err(Error::InvalidArgument)?;
         // The scheduler, not a pool handle: dropping a handle would shut the pool down.
         let scheduler = Arc::clone(&self.scheduler);
         let mut items = items.into_iter();

@@ -48,6 +48,9 @@ fn exit(code: i32) -> ! {
 fn open_pipes(spec: &str) -> Option<(File, File)> {
     let (input, output) = spec.split_once(':')?;
     let fds: [RawFd; 2] = [input.parse().ok()?, output.parse().ok()?];
+    if fds[0] == fds[1] {
+        return None;
+    }
     for fd in fds {
         // SAFETY: F_GETFD only reads the descriptor's flags; it fails on a closed fd.
         if fd < 3 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
