@@ -1,19 +1,16 @@
 //! What crashes must not leave behind: zombies, open file descriptors, live workers.
 //!
-//! These tests count this process's children and descriptors, so they take turns (one
-//! lock) and live in their own test binary, away from other pools.
+//! These tests count this process's children and descriptors, so they take turns
+//! (`with_deadline` holds a lock) and live in their own test binary, away from other
+//! pools.
 #![cfg(target_os = "linux")]
 
 mod processes;
-
-use std::sync::Mutex;
 
 use concurrent_futures::{Error, ExitCause, Future, ProcessPoolExecutor};
 use processes::{children, open_fds, with_deadline, PATIENCE};
 
 concurrent_futures::init_before_main!();
-
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn maybe_crash(n: u32) -> u32 {
     if n % 100 == 37 {
@@ -36,7 +33,6 @@ fn warmed_up_baseline() -> usize {
 
 #[test]
 fn one_percent_of_two_thousand_tasks_kill_their_worker_and_only_they_fail() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     with_deadline(|| {
         let fds_before = warmed_up_baseline();
         let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
@@ -66,7 +62,6 @@ fn one_percent_of_two_thousand_tasks_kill_their_worker_and_only_they_fail() {
 
 #[test]
 fn shutdown_while_workers_crash_finishes_every_future() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     with_deadline(|| {
         let fds_before = warmed_up_baseline();
         let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
@@ -90,7 +85,6 @@ fn shutdown_while_workers_crash_finishes_every_future() {
 
 #[test]
 fn thousands_of_tasks_do_not_grow_the_descriptor_count() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     with_deadline(|| {
         let fds_before = warmed_up_baseline();
         let pool = ProcessPoolExecutor::builder()

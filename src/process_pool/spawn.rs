@@ -75,7 +75,9 @@ pub(crate) fn spawn_worker() -> io::Result<Spawned> {
     // allocates nothing and takes no lock.
     unsafe {
         command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+            // SIGTERM, not SIGKILL: the worker catches it to kill its whole process
+            // group, grandchildren included (`worker.rs`).
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
                 return Err(io::Error::last_os_error());
             }
             // The parent may have died before the line above took effect.

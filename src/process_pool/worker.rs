@@ -26,6 +26,7 @@ pub(crate) fn serve(spec: &str) -> ! {
     // "main" thread the user never wrote) would only be noise, as Python's workers
     // print nothing either. A task may still install its own hook.
     std::panic::set_hook(Box::new(|_| {}));
+    stop_whole_group_when_orphaned();
     let code = match Connection::new(input, output).serve() {
         Ok(()) => 0,
         Err(why) => {
@@ -37,6 +38,67 @@ pub(crate) fn serve(spec: &str) -> ! {
         }
     };
     exit(code)
+}
+
+/// The pool's process may die without a word (SIGKILL): the kernel then sends this
+/// worker SIGTERM (its parent-death signal, set at spawn). Then the worker takes its
+/// whole process group down, the processes its task started included, so that nothing
+/// is left orphaned. A SIGTERM from the pool itself (time limit, `terminate_workers`)
+/// just ends the worker as usual; the pool cleans the group up.
+///
+/// SIGTERM is blocked in every thread (threads started later inherit the mask; std's
+/// `Command` resets it in programs it starts) and taken by one waiting thread.
+fn stop_whole_group_when_orphaned() {
+    // SAFETY: getppid has no preconditions.
+    let parent = unsafe { libc::getppid() };
+    // The parent-death signal comes when the *thread* that started this worker ends;
+    // while the rest of the dying process is still exiting, getppid() still names it.
+    // A pidfd on the parent says for sure, a moment later, whether it is gone.
+    let parent_pidfd = super::os::pidfd_open(parent as u32);
+    // SAFETY: plain data, initialised by sigemptyset/sigaddset; the mask change is for
+    // this thread (and the threads it starts).
+    let sigterm = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    };
+    let watcher = std::thread::Builder::new()
+        .name("concurrent-futures-sigterm".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let mut signal = 0;
+            // SAFETY: waits for the blocked SIGTERM; `sigterm` and `signal` are live.
+            unsafe { libc::sigwait(&sigterm, &mut signal) };
+            let orphaned = |grace| {
+                // SAFETY: getppid has no preconditions.
+                let reparented = unsafe { libc::getppid() } != parent;
+                reparented
+                    || parent_pidfd.as_ref().is_some_and(|pidfd| {
+                        super::os::poll_worker(pidfd, None, Some(grace)).is_ok_and(|r| r.pipe)
+                    })
+            };
+            let is_orphaned = orphaned(std::time::Duration::from_millis(200));
+            // SAFETY: kill, signal, pthread_sigmask and raise take plain values and
+            // pointers to live locals.
+            unsafe {
+                if is_orphaned {
+                    // Orphaned: the pool is gone. Kill the group, this worker included.
+                    libc::kill(0, libc::SIGKILL);
+                }
+                // Die of the SIGTERM as if it had not been intercepted.
+                libc::signal(libc::SIGTERM, libc::SIG_DFL);
+                libc::pthread_sigmask(libc::SIG_UNBLOCK, &sigterm, std::ptr::null_mut());
+                libc::raise(libc::SIGTERM);
+            }
+        });
+    if watcher.is_err() {
+        // No watcher: let SIGTERM act directly again (the orphan case is then covered
+        // only by the worker's own death).
+        // SAFETY: as above.
+        unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &sigterm, std::ptr::null_mut()) };
+    }
 }
 
 fn exit(code: i32) -> ! {

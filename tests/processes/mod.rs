@@ -1,20 +1,28 @@
 //! Helpers for the process-pool tests: deadlines and leftover checks.
 #![allow(dead_code)]
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Generous: a loaded 2-core machine may be slow, but never this slow.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
+/// Process-pool tests take turns: each ends by checking that this process has no
+/// child left, which only means something if no other test's pool is running.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 /// Runs `body` on its own thread and fails the test if it takes longer than
-/// `PATIENCE` * 2, so that a hang is a failure, not a stuck CI run.
+/// `PATIENCE` * 2, so that a hang is a failure, not a stuck CI run. Then checks that
+/// no child process is left (every worker exited and was reaped).
 pub fn with_deadline<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let (done, result) = mpsc::channel();
     let runner = std::thread::spawn(move || {
         let _ = done.send(body());
     });
-    match result.recv_timeout(PATIENCE * 2) {
+    let value = match result.recv_timeout(PATIENCE * 2) {
         Ok(value) => {
             runner.join().unwrap();
             value
@@ -24,6 +32,22 @@ pub fn with_deadline<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'stati
             std::panic::resume_unwind(runner.join().unwrap_err())
         }
         Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test hung for {:?}", PATIENCE * 2),
+    };
+    assert_no_child_left();
+    value
+}
+
+/// Waits (up to `PATIENCE`) until this process has no child: a pool dropped by a
+/// done-callback finishes shutting down in the background, with nothing to notify.
+pub fn assert_no_child_left() {
+    let deadline = Instant::now() + PATIENCE;
+    while !children().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "child processes left: {:?}",
+            children()
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
