@@ -16,29 +16,28 @@
 //!
 //! Like the book's `slow_server.py`, every GET first waits a random time from the
 //! `--delay` range (printing `BR delay: 2.3s`), then with probability `--error-rate`
-//! answers `418 I'm a Teapot` before even looking for the file. Each request is served
-//! on its own thread (Python's `ThreadingHTTPServer`), so concurrent clients are served
-//! concurrently and their delays overlap. `--port 0` picks a free port; the
-//! `Serving HTTP on ...` line says which. Requests are logged on stderr like
-//! `http.server` does, plus the exact delay (`--quiet` to silence); `--seed N` makes the
-//! delays and errors repeatable: the n-th request gets the same delay on every run.
-//!
-//! Known limit: tiny_http 0.12 hands new connections to a small thread pool whose idle
-//! count can go stale in a burst, so on a freshly started server a burst of more than
-//! about 4 new connections can leave some queued until earlier ones end (20 parallel
-//! requests to a 1 s DELAY server take 2 s the first time, 1 s once the pool has grown;
-//! its spare threads linger 5 s).
+//! answers `418 I'm a Teapot` before even looking for the file. Like Python's
+//! `ThreadingHTTPServer`, every connection is served concurrently from the first request
+//! on: each connection and each request is a tokio task, and the delay is a
+//! `tokio::time::sleep`, so the delays of concurrent requests overlap however many there
+//! are (20 parallel requests to a 1 s DELAY server take 1 s, on a fresh server too).
+//! `--port 0` picks a free port; the `Serving HTTP on ...` line says which. Requests are
+//! logged on stderr like `http.server` does, plus the exact delay (`--quiet` to silence);
+//! `--seed N` makes the delays and errors repeatable: the n-th request gets the same
+//! delay on every run. When a client hangs up before its answer is ready, the server
+//! prints `BR *** BrokenPipeError: client closed` as `slow_server.py` does, and still logs
+//! the request.
 //!
 //! What changes from the Python: one program with flags instead of `http.server` plus
-//! `slow_server.py`; it binds 127.0.0.1 unless `--bind` says otherwise; HTTP is
-//! tiny_http's, except the 418 response, written by hand because tiny_http's reason
-//! phrase for 418 is "Unknown" and the clients print the phrase.
+//! `slow_server.py`; it binds 127.0.0.1 unless `--bind` says otherwise; HTTP is hyper's
+//! (HTTP/1.1, keep-alive), with Python's reason phrase `I'm a Teapot` for the 418 (the
+//! `http` crate says `I'm a teapot`).
 
 mod flags_common;
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::fmt;
-use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,7 +45,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use clap::Parser;
-use tiny_http::{Header, Method, Request, Response, Server};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::ext::ReasonPhrase;
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_TYPE, SERVER};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 
 use flags_common::codes::{has_flag, COUNTRY_CODES};
 use flags_common::gif::flag_gif;
@@ -128,7 +136,7 @@ fn parse_probability(text: &str) -> Result<f64, String> {
     }
 }
 
-/// What the request threads share.
+/// What the request tasks share.
 struct State {
     delay: Option<Delay>,
     error_rate: f64,
@@ -217,91 +225,157 @@ fn two_digits(seconds: f64) -> String {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name, value).expect("a valid header")
+type Body = Full<Bytes>;
+
+/// A response with `body`, its length and `content_type`.
+fn response(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    let content_type = HeaderValue::from_str(content_type).expect("a valid content type");
+    response.headers_mut().insert(CONTENT_TYPE, content_type);
+    response
 }
 
-/// Serves one request, on its own thread.
-fn handle(request: Request, state: &State) {
-    let path = request
-        .url()
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_string();
-    let log_line = format!(
-        "\"{} {} HTTP/{}\"",
-        request.method(),
-        request.url(),
-        request.http_version()
-    );
-    let client = request
-        .remote_addr()
-        .map_or("-".to_string(), |a| a.ip().to_string());
+/// What the log line needs to know of a request.
+struct Served {
+    response: Response<Body>,
+    status: u16,
+    delayed: String,
+}
+
+/// Serves one request: hyper runs it as its own task, so the delays of concurrent
+/// requests overlap whatever their connection.
+async fn handle(request: Request<Incoming>, client: IpAddr, state: Arc<State>) -> Response<Body> {
+    let uri = request.uri().to_string();
+    let path = request.uri().path().to_string();
+    let method = request.method().clone();
+    let log_line = format!("\"{method} {uri} {:?}\"", request.version());
+    // The work runs as a task of its own, so that it ends, and logs, even if the client
+    // closes the connection (hyper then drops this future) while it waits.
+    let (sender, receiver) = oneshot::channel();
+    let cc = cc_of(&path);
+    tokio::spawn(async move {
+        let served = serve(&method, &path, &state).await;
+        if !state.quiet {
+            let now = chrono::Local::now().format("%d/%b/%Y %H:%M:%S");
+            eprintln!(
+                "{client} - - [{now}] {log_line} {} -{}",
+                served.status, served.delayed
+            );
+        }
+        if sender.send(served.response).is_err() {
+            say!("{cc} *** BrokenPipeError: client closed");
+        }
+    });
+    match receiver.await {
+        Ok(response) => response,
+        // The task panicked: a 500, as `http.server` would send.
+        Err(_) => response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain",
+            "Internal server error\n",
+        ),
+    }
+}
+
+async fn serve(method: &Method, path: &str, state: &Arc<State>) -> Served {
     let mut delayed = String::new();
-    let status = match request.method() {
-        Method::Get => {
+    let response = match *method {
+        Method::GET => {
             if let Some(delay) = state.delay {
                 let seconds = delay.min + (delay.max - delay.min) * state.random();
-                say!("{} delay: {}s", cc_of(&path), two_digits(seconds));
+                say!("{} delay: {}s", cc_of(path), two_digits(seconds));
                 delayed = format!(" (delayed {seconds:.3}s)");
-                std::thread::sleep(Duration::from_secs_f64(seconds));
+                tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
             }
             if state.error_rate > 0.0 && state.random() < state.error_rate {
-                if teapot(request).is_err() {
-                    say!("{} *** BrokenPipeError: client closed", cc_of(&path));
-                }
-                418
+                teapot()
             } else {
-                serve(request, &path, state)
+                file(path, state).await
             }
         }
-        Method::Head => serve(request, &path, state),
-        _ => {
-            let response = Response::from_string("Unsupported method\n").with_status_code(501);
-            let _ = request.respond(response);
-            501
+        // hyper sends the headers of a response to HEAD, without the body.
+        Method::HEAD => file(path, state).await,
+        _ => response(
+            StatusCode::NOT_IMPLEMENTED,
+            "text/plain; charset=UTF-8",
+            "Unsupported method\n",
+        ),
+    };
+    Served {
+        status: response.status().as_u16(),
+        response,
+        delayed,
+    }
+}
+
+/// The file at `path`, or a 404.
+async fn file(path: &str, state: &Arc<State>) -> Response<Body> {
+    // Reading a file or drawing a flag blocks: off the async worker threads.
+    let (state, owned) = (Arc::clone(state), path.to_string());
+    let found = tokio::task::spawn_blocking(move || state.lookup(&owned))
+        .await
+        .ok()
+        .flatten();
+    match found {
+        Some((body, content_type)) => {
+            let body = Bytes::from_owner(ArcBytes(body));
+            response(StatusCode::OK, content_type, body)
         }
-    };
-    if !state.quiet {
-        let now = chrono::Local::now().format("%d/%b/%Y %H:%M:%S");
-        eprintln!("{client} - - [{now}] {log_line} {status} -{delayed}");
+        None => response(StatusCode::NOT_FOUND, "text/plain", "File not found\n"),
     }
 }
 
-/// Sends the file at `path`, or a 404. Returns the status.
-fn serve(request: Request, path: &str, state: &State) -> u16 {
-    let (response, status) = match state.lookup(path) {
-        Some((body, content_type)) => (
-            Response::from_data(body.as_slice()).with_header(header("Content-Type", content_type)),
-            200,
-        ),
-        None => (
-            Response::from_data(&b"File not found\n"[..])
-                .with_status_code(404)
-                .with_header(header("Content-Type", "text/plain")),
-            404,
-        ),
-    };
-    if request.respond(response).is_err() {
-        say!("{} *** BrokenPipeError: client closed", cc_of(path));
+/// A shared flag as the bytes of a response body, without a copy.
+struct ArcBytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for ArcBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
     }
-    status
 }
 
-/// `send_error(HTTPStatus.IM_A_TEAPOT, "I'm a Teapot")`, written by hand for the phrase.
-fn teapot(request: Request) -> std::io::Result<()> {
+/// `send_error(HTTPStatus.IM_A_TEAPOT, "I'm a Teapot")`: the phrase is Python's, not the
+/// `I'm a teapot` of the `http` crate, and the connection closes as in `http.server`.
+fn teapot() -> Response<Body> {
     let body = "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\
                 <title>Error response</title></head>\n<body>\n<h1>Error response</h1>\n\
                 <p>Error code: 418</p>\n<p>Message: I'm a Teapot.</p>\n</body>\n</html>\n";
-    let mut writer = request.into_writer();
-    write!(
-        writer,
-        "HTTP/1.1 418 I'm a Teapot\r\nServer: flags_server\r\nConnection: close\r\n\
-         Content-Type: text/html;charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
-    writer.flush()
+    let mut response = response(StatusCode::IM_A_TEAPOT, "text/html;charset=utf-8", body);
+    response
+        .extensions_mut()
+        .insert(ReasonPhrase::from_static(b"I'm a Teapot"));
+    let headers = response.headers_mut();
+    headers.insert(SERVER, HeaderValue::from_static("flags_server"));
+    headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Serves every connection as a task of its own, from the first one on.
+async fn accept_loop(listener: TcpListener, state: Arc<State>) {
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new());
+    let http = Arc::new(http);
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Out of file descriptors, say: wait rather than spin.
+                eprintln!("error: cannot accept a connection: {error}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let (state, http) = (Arc::clone(&state), Arc::clone(&http));
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let state = Arc::clone(&state);
+                async move { Ok::<_, Infallible>(handle(request, peer.ip(), state).await) }
+            });
+            // A client that resets its connection is not the server's problem.
+            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
 }
 
 /// `--export PATH`: the built-in flags as files.
@@ -331,8 +405,18 @@ fn main() -> ExitCode {
             }
         };
     }
-    let server = match Server::http((args.bind, args.port)) {
-        Ok(server) => server,
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match runtime.block_on(TcpListener::bind((args.bind, args.port))) {
+        Ok(listener) => listener,
         Err(error) => {
             eprintln!(
                 "error: cannot listen on {}:{}: {error}",
@@ -341,9 +425,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let Some(addr) = server.server_addr().to_ip() else {
-        eprintln!("error: not listening on an IP address");
-        return ExitCode::FAILURE;
+    let addr = match listener.local_addr() {
+        Ok(addr) => addr,
+        Err(error) => {
+            eprintln!("error: no local address: {error}");
+            return ExitCode::FAILURE;
+        }
     };
     let (host, port) = (addr.ip(), addr.port());
     say!("Serving HTTP on {host} port {port} (http://{host}:{port}/) ...");
@@ -374,15 +461,6 @@ fn main() -> ExitCode {
         ),
         flags: Mutex::new(HashMap::new()),
     });
-    for request in server.incoming_requests() {
-        let state = Arc::clone(&state);
-        // A thread per request, like Python's ThreadingHTTPServer.
-        let spawned = std::thread::Builder::new()
-            .name("request".into())
-            .spawn(move || handle(request, &state));
-        if let Err(error) = spawned {
-            eprintln!("error: cannot start a thread for a request: {error}");
-        }
-    }
+    runtime.block_on(accept_loop(listener, state));
     ExitCode::SUCCESS
 }
