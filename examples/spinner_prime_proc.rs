@@ -17,13 +17,13 @@ mod primes_common;
 mod spinner_common;
 
 use std::env;
-use std::io::{self, Write};
-use std::process::{Command, ExitCode, Stdio};
+use std::io;
+use std::process::ExitCode;
 
 use clap::Parser;
 
 use primes_common::{is_prime, with_commas};
-use spinner_common::{spin_in_child, SPINNER_ENV};
+use spinner_common::{spin_in_child, supervise_with_spinner_process, SPINNER_ENV};
 
 /// Animates a spinner in a child process while the main process checks a big prime.
 #[derive(Parser, Debug)]
@@ -34,20 +34,7 @@ struct Cli {
 }
 
 fn supervisor(n: u64) -> io::Result<bool> {
-    let mut spinner = Command::new(env::current_exe()?)
-        .env(SPINNER_ENV, "thinking!")
-        .stdin(Stdio::piped())
-        .spawn()?;
-    println!("spinner object: {spinner:?}, pid {}", spinner.id());
-    let mut done = spinner.stdin.take().expect("the spinner's stdin is piped");
-    done.write_all(b"s")?; // spinner.start()
-    let result = is_prime(n);
-    drop(done); // done.set()
-    let status = spinner.wait()?; // spinner.join()
-    if !status.success() {
-        return Err(io::Error::other(format!("the spinner failed: {status}")));
-    }
-    Ok(result)
+    supervise_with_spinner_process(|| is_prime(n))
 }
 
 fn main() -> io::Result<ExitCode> {

@@ -16,14 +16,10 @@
 mod primes_common;
 mod spinner_common;
 
-use std::io::{self, Write};
-use std::sync::mpsc::channel;
-use std::thread;
-
 use clap::Parser;
 
 use primes_common::{is_prime, with_commas};
-use spinner_common::spin;
+use spinner_common::supervise_with_spinner_thread;
 
 /// Animates a spinner in a thread while the main thread checks a big prime.
 #[derive(Parser, Debug)]
@@ -34,19 +30,7 @@ struct Cli {
 }
 
 fn supervisor(n: u64) -> bool {
-    let (done, done_rx) = channel::<()>();
-    let stdout = io::stdout().lock(); // the spinner cannot print before we release it
-    let spinner = thread::Builder::new()
-        .name("spinner".into())
-        .spawn(move || spin("thinking!", &done_rx))
-        .expect("spawn the spinner thread");
-    let mut stdout = stdout;
-    writeln!(stdout, "spinner object: {:?}", spinner.thread()).expect("stdout");
-    drop(stdout); // the book's spinner.start()
-    let result = is_prime(n);
-    drop(done); // done.set()
-    spinner.join().expect("the spinner thread panicked");
-    result
+    supervise_with_spinner_thread(|| is_prime(n))
 }
 
 fn main() {

@@ -19,14 +19,14 @@
 mod spinner_common;
 
 use std::env;
-use std::io::{self, Write};
-use std::process::{Command, ExitCode, Stdio};
+use std::io;
+use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
 
-use spinner_common::{spin_in_child, SPINNER_ENV};
+use spinner_common::{spin_in_child, supervise_with_spinner_process, SPINNER_ENV};
 
 /// Animates a spinner in a child process while the main process waits for slow().
 #[derive(Parser, Debug)]
@@ -38,20 +38,7 @@ fn slow() -> u32 {
 }
 
 fn supervisor() -> io::Result<u32> {
-    let mut spinner = Command::new(env::current_exe()?)
-        .env(SPINNER_ENV, "thinking!")
-        .stdin(Stdio::piped())
-        .spawn()?;
-    println!("spinner object: {spinner:?}, pid {}", spinner.id());
-    let mut done = spinner.stdin.take().expect("the spinner's stdin is piped");
-    done.write_all(b"s")?; // spinner.start()
-    let result = slow();
-    drop(done); // done.set()
-    let status = spinner.wait()?; // spinner.join()
-    if !status.success() {
-        return Err(io::Error::other(format!("the spinner failed: {status}")));
-    }
-    Ok(result)
+    supervise_with_spinner_process(slow)
 }
 
 fn main() -> io::Result<ExitCode> {

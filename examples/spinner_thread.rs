@@ -18,14 +18,12 @@
 
 mod spinner_common;
 
-use std::io::{self, Write};
-use std::sync::mpsc::channel;
 use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
 
-use spinner_common::spin;
+use spinner_common::supervise_with_spinner_thread;
 
 /// Animates a spinner in a thread while the main thread waits for slow().
 #[derive(Parser, Debug)]
@@ -37,19 +35,7 @@ fn slow() -> u32 {
 }
 
 fn supervisor() -> u32 {
-    let (done, done_rx) = channel::<()>();
-    let stdout = io::stdout().lock(); // the spinner cannot print before we release it
-    let spinner = thread::Builder::new()
-        .name("spinner".into())
-        .spawn(move || spin("thinking!", &done_rx))
-        .expect("spawn the spinner thread");
-    let mut stdout = stdout;
-    writeln!(stdout, "spinner object: {:?}", spinner.thread()).expect("stdout");
-    drop(stdout); // the book's spinner.start()
-    let result = slow();
-    drop(done); // done.set()
-    spinner.join().expect("the spinner thread panicked");
-    result
+    supervise_with_spinner_thread(slow)
 }
 
 fn main() {

@@ -58,3 +58,40 @@ pub fn spin_in_child(msg: &str) -> io::Result<()> {
     spin(msg, &done);
     Ok(())
 }
+
+/// The book's thread `supervisor()`: starts the spinner thread, prints it, runs `work`
+/// in this thread, then sets `done` and joins the spinner.
+pub fn supervise_with_spinner_thread<T>(work: impl FnOnce() -> T) -> T {
+    let (done, done_rx) = channel::<()>();
+    let mut stdout = io::stdout().lock(); // the spinner cannot print before we release it
+    let spinner = thread::Builder::new()
+        .name("spinner".into())
+        .spawn(move || spin("thinking!", &done_rx))
+        .expect("spawn the spinner thread");
+    writeln!(stdout, "spinner object: {:?}", spinner.thread()).expect("stdout");
+    drop(stdout); // the book's spinner.start()
+    let result = work();
+    drop(done); // done.set()
+    spinner.join().expect("the spinner thread panicked");
+    result
+}
+
+/// The book's process `supervisor()`: starts this program again as the spinner
+/// process, prints it, runs `work` here, then sets `done` (closes the spinner's stdin)
+/// and waits for the spinner.
+pub fn supervise_with_spinner_process<T>(work: impl FnOnce() -> T) -> io::Result<T> {
+    let mut spinner = std::process::Command::new(std::env::current_exe()?)
+        .env(SPINNER_ENV, "thinking!")
+        .stdin(std::process::Stdio::piped())
+        .spawn()?;
+    println!("spinner object: {spinner:?}, pid {}", spinner.id());
+    let mut done = spinner.stdin.take().expect("the spinner's stdin is piped");
+    done.write_all(b"s")?; // spinner.start()
+    let result = work();
+    drop(done); // done.set()
+    let status = spinner.wait()?; // spinner.join()
+    if !status.success() {
+        return Err(io::Error::other(format!("the spinner failed: {status}")));
+    }
+    Ok(result)
+}
