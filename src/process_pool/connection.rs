@@ -289,7 +289,7 @@ impl Watch {
                     }
                 };
                 let read = read.unwrap_or(0);
-                self.decoder.commit(READ_SIZE, read);
+                self.decoder.commit(read);
                 if read == 0 {
                     self.closed = true;
                 }

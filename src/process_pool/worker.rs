@@ -236,7 +236,7 @@ impl Connection {
                 }
             };
             let read = read.map_err(|e| format!("could not read from the pool: {e}"))?;
-            self.decoder.commit(READ_SIZE, read);
+            self.decoder.commit(read);
             if read == 0 {
                 if self.decoder.has_partial_frame() {
                     return Err("the pool closed the pipe in the middle of a frame".into());
