@@ -99,6 +99,7 @@ mod map;
 // The process pool re-executes /proc/self/exe and uses prctl and pidfds: Linux only.
 #[cfg(target_os = "linux")]
 mod process_pool;
+mod spin;
 mod thread_pool;
 mod wait;
 

@@ -7,6 +7,8 @@
 
 mod processes;
 
+use std::time::Duration;
+
 use concurrent_futures::{Error, ExitCause, Future, ProcessPoolExecutor};
 use processes::{children, open_fds, with_deadline, PATIENCE};
 
@@ -111,5 +113,48 @@ fn thousands_of_tasks_do_not_grow_the_descriptor_count() {
         drop(pool);
         assert_eq!(open_fds(), fds_before);
         assert_eq!(children(), Vec::<u32>::new());
+    });
+}
+
+/// Workers and connection threads wait awake for a moment after a short task (for
+/// speed), then sleep: an idle pool burns no CPU. Were the waiting unbounded, the
+/// three would use most of a core each over the second measured.
+#[test]
+fn an_idle_pool_sleeps_after_a_burst_of_short_tasks() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        let futures: Vec<_> = (0..2_000)
+            .map(|n| pool.submit(maybe_crash, n * 100 + 1).unwrap())
+            .collect();
+        for fut in &futures {
+            fut.result().unwrap();
+        }
+        // Short tasks one at a time: the pool's most awake state.
+        for n in 0..200 {
+            assert_eq!(
+                pool.submit(maybe_crash, n * 100 + 1).unwrap().result(),
+                Ok(&(n * 100 + 1))
+            );
+        }
+        let mut watched: Vec<String> = pool
+            .worker_pids()
+            .iter()
+            .map(|pid| format!("/proc/{pid}"))
+            .collect();
+        watched.extend(processes::threads_named("concurrent-futu"));
+        assert!(
+            watched.len() >= 3,
+            "workers and connection threads: {watched:?}"
+        );
+        let before: u64 = watched.iter().map(|dir| processes::cpu_ticks(dir)).sum();
+        std::thread::sleep(Duration::from_secs(1));
+        let after: u64 = watched.iter().map(|dir| processes::cpu_ticks(dir)).sum();
+        // Clock ticks are 10 ms; a second of sleep may still see a tick or two of
+        // bookkeeping, never the ~100 a single spinning thread would add.
+        assert!(
+            after - before <= 10,
+            "an idle pool used {} ticks of CPU in one second ({watched:?})",
+            after - before
+        );
     });
 }

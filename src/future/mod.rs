@@ -258,29 +258,11 @@ impl<T> Future<T> {
         true
     }
 
-    /// Spins briefly for a result that is about to arrive (a short task on a pool whose
-    /// worker is awake): a sleep and wake-up through the kernel costs several
-    /// microseconds, more than many tasks take. Spins a little, then yields the CPU
-    /// (to the very threads that will complete the future, on a small machine) for up
-    /// to `SPIN_LIMIT`; a longer wait sleeps.
+    /// Waits awake a moment for a result that is about to arrive (a short task on a
+    /// pool whose worker is awake) before sleeping: see [`crate::spin`].
     fn spin_until_done(&self) -> bool {
-        const SPIN_LIMIT: Duration = Duration::from_micros(10);
-        for step in 0..6 {
-            for _ in 0..(1 << step) {
-                std::hint::spin_loop();
-            }
-            if self.done() {
-                return true;
-            }
-        }
-        let start = Instant::now();
-        while start.elapsed() < SPIN_LIMIT {
-            std::thread::yield_now();
-            if self.done() {
-                return true;
-            }
-        }
-        false
+        const SPIN_LIMIT: Duration = Duration::from_micros(20);
+        crate::spin::spin_until(SPIN_LIMIT, || self.done())
     }
 
     /// Calls `callback` with this future once it is done (finished or cancelled).

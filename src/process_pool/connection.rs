@@ -52,6 +52,12 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 /// After SIGTERM (time limit), how long before SIGKILL.
 const TERM_GRACE: Duration = Duration::from_secs(1);
 
+/// How long the thread stays awake for the worker's next message before it sleeps in
+/// `poll`, while the worker runs short tasks: a short task's result then costs no
+/// wake-up of this thread (see [`crate::spin`]). After a task that ran longer than
+/// this, the thread sleeps at once.
+const AWAKE_FOR_RESULT: Duration = Duration::from_micros(50);
+
 /// After the worker closed its pipe, how long it may take to exit before SIGKILL.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
 
@@ -100,6 +106,7 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
         decoder: FrameDecoder::new(),
         closed: false,
         poisoned: false,
+        expect_soon: true,
     };
 
     if let Err(why) = handshake(&mut watch, &pipe, &scheduler) {
@@ -133,6 +140,7 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
                 let run_time = running
                     .take()
                     .map_or(Duration::ZERO, |(_, since)| since.elapsed());
+                watch.expect_soon = run_time < AWAKE_FOR_RESULT;
                 scheduler.task_finished(worker_id, id, outcome, run_time);
             }
             Event::Message(other) => {
@@ -245,6 +253,9 @@ struct Watch {
     /// The worker sent a frame that did not decode: nothing it says is trusted any
     /// more; what it writes is discarded until it is gone.
     poisoned: bool,
+    /// The worker runs short tasks: its next message is likely microseconds away, so
+    /// wait for it awake for [`AWAKE_FOR_RESULT`] before sleeping.
+    expect_soon: bool,
 }
 
 impl Watch {
@@ -269,6 +280,9 @@ impl Watch {
             let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if timeout == Some(Duration::ZERO) {
                 return Event::Timeout;
+            }
+            if self.expect_soon && !self.poisoned {
+                crate::spin::spin_until(AWAKE_FOR_RESULT, || os::has_input(&self.from_worker));
             }
             let ready = match poll_worker(&self.from_worker, self.pidfd.as_ref(), timeout) {
                 Ok(ready) => ready,

@@ -71,6 +71,12 @@ pub(crate) fn poll_worker(
     }
 }
 
+/// `true` if reading `pipe` would not block now (data, end of file or an error to
+/// report): a check for [`crate::spin::spin_until`].
+pub(crate) fn has_input(pipe: &impl AsRawFd) -> bool {
+    poll_worker(pipe, None, Some(Duration::ZERO)).map_or(true, |ready| ready.pipe)
+}
+
 /// Sends `signal` to every process in the group led by `pid` (the worker and any
 /// processes its task started). Errors (the group is gone) are of no interest.
 pub(crate) fn signal_group(pid: u32, signal: libc::c_int) {

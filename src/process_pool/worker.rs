@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, RawFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
 
 use super::entry::layout_fingerprint;
 use super::protocol::{encode_frame, FrameDecoder, Outcome, ToParent, ToWorker, PROTOCOL_VERSION};
@@ -11,6 +12,12 @@ use crate::Error;
 
 /// Exit code of a worker that could not talk to its pool.
 const EXIT_PROTOCOL: i32 = 70;
+
+/// How long an idle worker stays awake for its next task before it sleeps: a pool of
+/// short tasks sends the next one within microseconds, and finding it awake spares
+/// the pool a wake-up of this process, the largest part of a round trip (see
+/// [`crate::spin`]). An idle worker costs at most this much CPU per task.
+const AWAKE_FOR_NEXT_TASK: Duration = Duration::from_micros(50);
 
 /// Serves the pool named by `spec` ("<task fd>:<result fd>") and exits.
 pub(crate) fn serve(spec: &str) -> ! {
@@ -228,6 +235,7 @@ impl Connection {
                 Ok(None) => {}
                 Err(e) => return Err(e.to_string()),
             }
+            crate::spin::spin_until(AWAKE_FOR_NEXT_TASK, || super::os::has_input(&self.input));
             let spare = self.decoder.spare(READ_SIZE);
             let read = loop {
                 match self.input.read(spare) {

@@ -121,3 +121,30 @@ pub fn open_fds() -> usize {
         .map(|d| d.count())
         .unwrap_or(0)
 }
+
+/// CPU time used so far, in clock ticks (user + system), by the process or thread
+/// whose /proc directory is `proc_dir` (e.g. "/proc/1234" or "/proc/self/task/56").
+pub fn cpu_ticks(proc_dir: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("{proc_dir}/stat")).unwrap_or_default();
+    let Some((_, after_name)) = stat.rsplit_once(')') else {
+        return 0;
+    };
+    // Fields after the name start at field 3 (state); utime and stime are 14 and 15.
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok());
+    field(14).unwrap_or(0) + field(15).unwrap_or(0)
+}
+
+/// The /proc directories of this process's threads whose name starts with `prefix`.
+pub fn threads_named(prefix: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for task in tasks.flatten() {
+            let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if name.starts_with(prefix) {
+                found.push(task.path().display().to_string());
+            }
+        }
+    }
+    found
+}

@@ -1,0 +1,53 @@
+//! Waiting awake, briefly, for something that is about to happen.
+//!
+//! Putting a thread to sleep and waking it through the kernel costs several
+//! microseconds, and more on a virtual machine, where waking an idle virtual CPU is
+//! a trip through the hypervisor. On a round trip to a worker process that is most of
+//! the time: four such wake-ups measured 24 µs here, against 8 µs when the three
+//! parties (the waiting thread, the worker, the connection thread) stay awake a
+//! moment. So each of them, when it expects an answer soon, checks for a short while
+//! before it sleeps, yielding its CPU between checks so that a thread that has real
+//! work (often the very one it waits for, on a small machine) gets it.
+
+use std::time::{Duration, Instant};
+
+/// Checks `ready` until it says `true` (then returns `true`) or `limit` has passed
+/// (then `false`), yielding the CPU between checks. (Busy `pause`s before the
+/// yields measured worse for the process pool, 1 to 2 µs a round trip, and no
+/// better for the thread pool: on two cores shared by three waiting threads, a
+/// pausing thread holds up the one it waits for.)
+pub(crate) fn spin_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    if ready() {
+        return true;
+    }
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        std::thread::yield_now();
+        if ready() {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn returns_as_soon_as_ready() {
+        let mut checks = 0;
+        assert!(spin_until(Duration::from_secs(60), || {
+            checks += 1;
+            checks == 10
+        }));
+        assert_eq!(checks, 10);
+    }
+
+    #[test]
+    fn gives_up_after_the_limit() {
+        let start = Instant::now();
+        assert!(!spin_until(Duration::from_micros(50), || false));
+        assert!(start.elapsed() >= Duration::from_micros(50));
+    }
+}
