@@ -91,6 +91,8 @@ struct Inner<T> {
     /// under `shared`'s lock, before the state says "done". The error is boxed to keep
     /// futures small: a future is allocated per task, and most succeed.
     outcome: OnceLock<Result<T, Box<Error>>>,
+    /// Whether a waiter stays awake a moment before sleeping (see `spin_until_done`).
+    spin_before_sleeping: bool,
 }
 
 struct Shared<T> {
@@ -128,6 +130,18 @@ impl<T: Send + Sync + 'static> Future<T> {
     /// [`set_result`]: Future::set_result
     /// [`set_exception`]: Future::set_exception
     pub fn new() -> Future<T> {
+        Future::with_spinning(true)
+    }
+
+    /// A future that a process pool's connection thread completes: waiting for it
+    /// sleeps at once. Measured on two cores, that is 1 to 3 µs faster per round
+    /// trip than staying awake: the waiting thread shares a CPU with the connection
+    /// thread that will wake it, and gives it the CPU by sleeping.
+    pub(crate) fn new_remote() -> Future<T> {
+        Future::with_spinning(false)
+    }
+
+    fn with_spinning(spin_before_sleeping: bool) -> Future<T> {
         Future {
             inner: Arc::new(Inner {
                 shared: Mutex::new(Shared {
@@ -137,6 +151,7 @@ impl<T: Send + Sync + 'static> Future<T> {
                 done_signal: Condvar::new(),
                 state: AtomicU8::new(FutureState::Pending as u8),
                 outcome: OnceLock::new(),
+                spin_before_sleeping,
             }),
         }
     }
@@ -259,10 +274,11 @@ impl<T> Future<T> {
     }
 
     /// Waits awake a moment for a result that is about to arrive (a short task on a
-    /// pool whose worker is awake) before sleeping: see [`crate::spin`].
+    /// pool whose worker is awake) before sleeping: see [`crate::spin`]. Not for a
+    /// process pool's futures ([`Future::new_remote`]).
     fn spin_until_done(&self) -> bool {
         const SPIN_LIMIT: Duration = Duration::from_micros(20);
-        crate::spin::spin_until(SPIN_LIMIT, || self.done())
+        self.inner().spin_before_sleeping && crate::spin::spin_until(SPIN_LIMIT, || self.done())
     }
 
     /// Calls `callback` with this future once it is done (finished or cancelled).

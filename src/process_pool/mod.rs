@@ -171,7 +171,7 @@ impl ProcessPoolExecutor {
         if bootstrap::is_unserved_worker() {
             return Err(not_initialized());
         }
-        let future = Future::new();
+        let future = Future::new_remote();
         let completion = Box::new(Remote {
             future: future.clone(),
             decode: decode_one::<R>,
@@ -281,7 +281,7 @@ impl ProcessPoolExecutor {
             if chunk.is_empty() {
                 return None;
             }
-            let future: Future<Batch<R>> = Future::new();
+            let future: Future<Batch<R>> = Future::new_remote();
             let completion = Box::new(Remote {
                 future: future.clone(),
                 decode: decode_chunk::<R>,
