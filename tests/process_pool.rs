@@ -53,6 +53,16 @@ fn sleep_ms(ms: u64) -> u64 {
     ms
 }
 
+/// Waits (up to `PATIENCE`) until the file `release` exists, then makes the worker
+/// exit with code 3.
+fn exit_when_released(release: String) -> u32 {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !std::path::Path::new(&release).exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::process::exit(3)
+}
+
 fn result(fut: &Future<u32>) -> Result<u32, Error> {
     fut.result_timeout(PATIENCE).copied()
 }
@@ -818,5 +828,48 @@ fn a_result_whose_decoding_panics_fails_only_its_future() {
             pool.submit(square, 8).unwrap().result_timeout(PATIENCE),
             Ok(&64)
         );
+    });
+}
+
+/// Tasks queued on a worker behind one that kills it did not run and are not to blame:
+/// they are sent again as often as it takes. Here one worker gets four crashing tasks
+/// and an innocent one in a row (pipelined: short tasks came first); the innocent task
+/// outlives four workers and succeeds.
+#[test]
+fn a_task_queued_behind_crashes_is_resent_as_often_as_needed() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        // A streak of short tasks, so that the next ones are pipelined to the worker.
+        for n in 0..20 {
+            assert_eq!(
+                pool.submit(square, n).unwrap().result_timeout(PATIENCE),
+                Ok(&(n * n))
+            );
+        }
+        let release = std::env::temp_dir().join(format!("cf-release-{}", std::process::id()));
+        let _ = std::fs::remove_file(&release);
+        let path = release.display().to_string();
+        // The first crash waits for the release, so that all five are queued on the
+        // worker before it dies.
+        let crashes: Vec<Future<u32>> = (0..4)
+            .map(|_| pool.submit(exit_when_released, path.clone()).unwrap())
+            .collect();
+        let innocent = pool.submit(square, 12).unwrap();
+        std::fs::write(&release, b"go").unwrap();
+        for crash in &crashes {
+            assert!(
+                matches!(
+                    result(crash),
+                    Err(Error::WorkerDied {
+                        cause: ExitCause::Exited(3),
+                        ..
+                    })
+                ),
+                "{:?}",
+                result(crash)
+            );
+        }
+        assert_eq!(innocent.result_timeout(PATIENCE), Ok(&144));
+        let _ = std::fs::remove_file(&release);
     });
 }

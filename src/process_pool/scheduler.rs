@@ -49,8 +49,10 @@ fn pipeline_depth(short_streak: usize) -> usize {
 /// worker immediate. Larger frames wait for an idle worker, which reads at once.
 const PIPELINED_BYTES: usize = 32 * 1024;
 
-/// How many times a task that was sent but never started is sent again after its
-/// worker died, before it fails (a frame that kills any worker that reads it).
+/// How many times a task that was sent but never started may be the suspect of its
+/// worker's death (see `worker_died`) and be sent again, before it fails: a frame
+/// that kills any worker that reads it (say, an argument too big for its memory)
+/// must not be resent forever.
 const MAX_RESENDS: u32 = 3;
 
 /// Fixed settings of one pool.
@@ -75,7 +77,11 @@ struct Task {
     id: u64,
     frame: Arc<[u8]>,
     completion: Box<dyn Completion>,
+    /// How many times it was sent again after its worker died (its future already
+    /// says "running" once this is above 0).
     resends: u32,
+    /// How many of those deaths it was the suspect of (see `worker_died`).
+    suspected: u32,
 }
 
 /// The parent's end of a worker's task pipe; `None` once closed.
@@ -171,6 +177,7 @@ impl Scheduler {
             frame: frame.into(),
             completion,
             resends: 0,
+            suspected: 0,
         });
         self.settle(state, Actions::default());
         Ok(())
@@ -469,6 +476,14 @@ impl Scheduler {
             return;
         };
         let cause = exit_cause(status);
+        // Tasks sent but never acknowledged did not run. If the worker died running
+        // a task, they are innocent: resent without counting. If it died with none
+        // running, it may have died reading the first of them: that one is the
+        // suspect, and counts the resend.
+        let suspect = match running {
+            Some(_) => None,
+            None => worker.assigned.first().copied(),
+        };
         let mut resend = Vec::new();
         for id in worker.assigned {
             let Some(mut task) = state.sent.remove(&id) else {
@@ -483,7 +498,7 @@ impl Scheduler {
                     },
                 };
                 actions.fail.push((task.completion, error));
-            } else if state.terminating || task.resends >= MAX_RESENDS {
+            } else if state.terminating || (Some(id) == suspect && task.suspected >= MAX_RESENDS) {
                 let error = Error::WorkerDied {
                     pid: worker.pid,
                     cause,
@@ -492,6 +507,9 @@ impl Scheduler {
             } else {
                 // Never started: it goes to the next worker, first in line.
                 task.resends += 1;
+                if Some(id) == suspect {
+                    task.suspected += 1;
+                }
                 resend.push(task);
             }
         }
