@@ -873,3 +873,24 @@ fn a_task_queued_behind_crashes_is_resent_as_often_as_needed() {
         let _ = std::fs::remove_file(&release);
     });
 }
+
+fn square_in_a_pool_of_its_own(n: u64) -> u64 {
+    let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+    let squared = *pool
+        .submit(square, n)
+        .unwrap()
+        .result_timeout(PATIENCE)
+        .unwrap();
+    squared + 1
+}
+
+/// A task may use a process pool of its own: the worker re-executes itself too, and
+/// its worker is gone (reaped) when the task returns.
+#[test]
+fn a_task_can_run_a_process_pool_of_its_own() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
+        let fut = pool.submit(square_in_a_pool_of_its_own, 7).unwrap();
+        assert_eq!(fut.result_timeout(PATIENCE), Ok(&50));
+    });
+}
