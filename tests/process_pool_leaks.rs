@@ -21,6 +21,16 @@ fn maybe_crash(n: u32) -> u32 {
     n
 }
 
+/// SIGABRT's number on Linux.
+const SIGABRT: i32 = 6;
+
+fn abort_one_in_four(n: u32) -> u32 {
+    if n % 4 == 1 {
+        std::process::abort();
+    }
+    n
+}
+
 /// The baseline after the process pool's one-time machinery (the spawner thread) exists.
 fn warmed_up_baseline() -> usize {
     let pool = ProcessPoolExecutor::with_max_workers(1).unwrap();
@@ -59,6 +69,34 @@ fn one_percent_of_two_thousand_tasks_kill_their_worker_and_only_they_fail() {
         drop(pool);
         assert_eq!(children(), Vec::<u32>::new(), "a worker or zombie is left");
         assert_eq!(open_fds(), fds_before, "file descriptors leaked");
+    });
+}
+
+/// Crashes this frequent keep tasks queued behind dying workers all the time (short
+/// tasks are pipelined): those are resent, never blamed, so still exactly the
+/// aborting tasks fail.
+#[test]
+fn a_quarter_of_the_tasks_abort_their_worker_and_only_they_fail() {
+    with_deadline(|| {
+        let pool = ProcessPoolExecutor::with_max_workers(2).unwrap();
+        let futures: Vec<Future<u32>> = (0..2000)
+            .map(|n| pool.submit(abort_one_in_four, n).unwrap())
+            .collect();
+        let mut died = 0;
+        for (n, fut) in futures.iter().enumerate() {
+            match fut.result_timeout(PATIENCE) {
+                Ok(&value) => assert_eq!(value, n as u32),
+                Err(Error::WorkerDied {
+                    cause: ExitCause::Signaled(SIGABRT),
+                    ..
+                }) => {
+                    assert_eq!(n % 4, 1, "task {n} failed but did not abort");
+                    died += 1;
+                }
+                Err(other) => panic!("task {n}: {other:?}"),
+            }
+        }
+        assert_eq!(died, 500);
     });
 }
 

@@ -249,7 +249,7 @@ impl<T> Future<T> {
 
     /// Blocks until the future is done or `timeout` passes; `true` if it is done.
     fn wait_done(&self, timeout: Option<Duration>) -> bool {
-        if self.done() || self.spin_until_done() {
+        if self.done() || self.spin_until_done(timeout) {
             return true;
         }
         // A deadline that cannot be represented is as good as no deadline.
@@ -276,9 +276,10 @@ impl<T> Future<T> {
     /// Waits awake a moment for a result that is about to arrive (a short task on a
     /// pool whose worker is awake) before sleeping: see [`crate::spin`]. Not for a
     /// process pool's futures ([`Future::new_remote`]).
-    fn spin_until_done(&self) -> bool {
+    fn spin_until_done(&self, timeout: Option<Duration>) -> bool {
         const SPIN_LIMIT: Duration = Duration::from_micros(20);
-        self.inner().spin_before_sleeping && crate::spin::spin_until(SPIN_LIMIT, || self.done())
+        let limit = timeout.map_or(SPIN_LIMIT, |timeout| timeout.min(SPIN_LIMIT));
+        self.inner().spin_before_sleeping && crate::spin::spin_until(limit, || self.done())
     }
 
     /// Calls `callback` with this future once it is done (finished or cancelled).

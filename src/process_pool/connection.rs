@@ -3,9 +3,10 @@
 //! events.
 //!
 //! The thread sleeps in `poll` on two descriptors: the worker's result pipe, and a
-//! pidfd that becomes readable when the worker exits. Death is an event, not something
-//! polled for on a timer; the only timeouts are the handshake's and the per-task time
-//! limit's.
+//! pidfd that becomes readable when the worker exits. (While the worker runs short
+//! tasks, the thread first waits awake a moment for the next message: see
+//! [`crate::spin`].) Death is an event, not something polled for on a timer; the only
+//! timeouts are the handshake's and the per-task time limit's.
 
 use std::io::{PipeReader, Read};
 use std::os::fd::OwnedFd;
@@ -170,7 +171,14 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
     }
     pipe.lock().take();
     let status = watch.finish(&mut child, || scheduler.worker_reaping(worker_id));
-    scheduler.worker_died(worker_id, status, running.map(|(id, _)| id), time_limited);
+    let killed_by_pool = killed || kill_at.is_some();
+    scheduler.worker_died(
+        worker_id,
+        status,
+        running.map(|(id, _)| id),
+        time_limited,
+        killed_by_pool,
+    );
 }
 
 fn handshake(watch: &mut Watch, pipe: &TaskPipe, scheduler: &Scheduler) -> Result<(), String> {

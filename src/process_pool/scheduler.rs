@@ -438,7 +438,8 @@ impl Scheduler {
             .as_ref()
             .and_then(|w| w.assigned.iter().position(|&a| a == id));
         if let (Some(worker), Some(position)) = (worker, position) {
-            worker.assigned.swap_remove(position);
+            // `remove`, not `swap_remove`: the order sent matters to `worker_died`.
+            worker.assigned.remove(position);
             if let Some(task) = state.sent.remove(&id) {
                 let worker = state.workers.get_mut(&worker_id).expect("found above");
                 worker.assigned_bytes -= task.frame.len();
@@ -469,6 +470,7 @@ impl Scheduler {
         status: ExitStatus,
         running: Option<u64>,
         time_limited: Option<u64>,
+        killed_by_pool: bool,
     ) {
         let mut state = self.state.lock();
         let mut actions = Actions::default();
@@ -477,11 +479,12 @@ impl Scheduler {
         };
         let cause = exit_cause(status);
         // Tasks sent but never acknowledged did not run. If the worker died running
-        // a task, they are innocent: resent without counting. If it died with none
-        // running, it may have died reading the first of them: that one is the
-        // suspect, and counts the resend.
+        // a task, or the pool itself killed it (time limit, garbage), they are
+        // innocent: resent without counting. Otherwise it may have died reading the
+        // first of them: that one is the suspect, and counts the resend.
         let suspect = match running {
             Some(_) => None,
+            None if killed_by_pool => None,
             None => worker.assigned.first().copied(),
         };
         let mut resend = Vec::new();

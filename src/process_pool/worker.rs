@@ -209,7 +209,11 @@ impl Connection {
                     self.flush()?;
                     self.receive()?
                 }
-                Err(e) => return Err(e.to_string()),
+                Err(e) => {
+                    // The finished task's result still reaches the pool.
+                    self.flush()?;
+                    return Err(e.to_string());
+                }
             };
         }
         self.flush()?;
