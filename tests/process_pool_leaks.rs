@@ -43,6 +43,27 @@ fn warmed_up_baseline() -> usize {
     open_fds()
 }
 
+/// Checks that task `n` returned `n`, or, if `crashes(n)`, failed with `WorkerDied`
+/// of `cause`; returns how many failed.
+fn count_crashes(
+    futures: &[Future<u32>],
+    crashes: impl Fn(u32) -> bool,
+    cause: ExitCause,
+) -> usize {
+    let mut died = 0;
+    for (n, fut) in (0..).zip(futures) {
+        match fut.result_timeout(PATIENCE) {
+            Ok(&value) => assert_eq!(value, n),
+            Err(Error::WorkerDied { cause: got, .. }) if got == cause => {
+                assert!(crashes(n), "task {n} failed but did not crash");
+                died += 1;
+            }
+            Err(other) => panic!("task {n}: {other:?}"),
+        }
+    }
+    died
+}
+
 #[test]
 fn one_percent_of_two_thousand_tasks_kill_their_worker_and_only_they_fail() {
     with_deadline(|| {
@@ -51,20 +72,7 @@ fn one_percent_of_two_thousand_tasks_kill_their_worker_and_only_they_fail() {
         let futures: Vec<Future<u32>> = (0..2000)
             .map(|n| pool.submit(maybe_crash, n).unwrap())
             .collect();
-        let mut died = 0;
-        for (n, fut) in futures.iter().enumerate() {
-            match fut.result_timeout(PATIENCE) {
-                Ok(&value) => assert_eq!(value, n as u32),
-                Err(Error::WorkerDied {
-                    cause: ExitCause::Exited(1),
-                    ..
-                }) => {
-                    assert_eq!(n % 100, 37, "task {n} failed but did not crash");
-                    died += 1;
-                }
-                Err(other) => panic!("task {n}: {other:?}"),
-            }
-        }
+        let died = count_crashes(&futures, |n| n % 100 == 37, ExitCause::Exited(1));
         assert_eq!(died, 20);
         drop(pool);
         assert_eq!(children(), Vec::<u32>::new(), "a worker or zombie is left");
@@ -82,20 +90,7 @@ fn a_quarter_of_the_tasks_abort_their_worker_and_only_they_fail() {
         let futures: Vec<Future<u32>> = (0..2000)
             .map(|n| pool.submit(abort_one_in_four, n).unwrap())
             .collect();
-        let mut died = 0;
-        for (n, fut) in futures.iter().enumerate() {
-            match fut.result_timeout(PATIENCE) {
-                Ok(&value) => assert_eq!(value, n as u32),
-                Err(Error::WorkerDied {
-                    cause: ExitCause::Signaled(SIGABRT),
-                    ..
-                }) => {
-                    assert_eq!(n % 4, 1, "task {n} failed but did not abort");
-                    died += 1;
-                }
-                Err(other) => panic!("task {n}: {other:?}"),
-            }
-        }
+        let died = count_crashes(&futures, |n| n % 4 == 1, ExitCause::Signaled(SIGABRT));
         assert_eq!(died, 500);
     });
 }
