@@ -102,6 +102,30 @@ impl<T> Future<T> {
         Ok(())
     }
 
+    /// Like [`complete`](Future::complete), for a thread that must not run user
+    /// callbacks (a thread helping in `result()`, see [`super::Helper`]): if callbacks
+    /// are registered, nothing changes and the outcome is given back, for a thread
+    /// that may run them. A future already done ignores the outcome, as `complete`
+    /// refuses it.
+    pub(crate) fn complete_without_callbacks(
+        &self,
+        outcome: Result<T, Error>,
+    ) -> Result<(), Result<T, Error>> {
+        let shared = self.inner().shared.lock();
+        if shared.state.is_done() {
+            return Ok(());
+        }
+        let has_callbacks = shared
+            .listeners
+            .as_ref()
+            .is_some_and(|listeners| !listeners.callbacks.is_empty());
+        if has_callbacks {
+            return Err(outcome);
+        }
+        self.finish_locked(shared, outcome, FutureState::Finished);
+        Ok(())
+    }
+
     /// The one place a future becomes done. Takes the held lock, releases it before
     /// waking anyone.
     fn finish_locked(

@@ -9,18 +9,21 @@
 //! timeouts are the handshake's and the per-task time limit's.
 
 use std::io::{PipeReader, Read};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::process::{Child, ExitStatus};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::completion::Handoff;
 use super::entry::layout_fingerprint;
-use super::os::{self, pidfd_open, poll_worker, signal_group};
+use super::os::{self, pidfd_open, signal_group};
 use super::protocol::{encode_frame, FrameDecoder, ToParent, ToWorker, PROTOCOL_VERSION};
-use super::scheduler::{exit_cause, Scheduler, TaskPipe};
+use super::scheduler::{exit_cause, Actions, Scheduler, TaskPipe};
 use super::spawn::{spawn_worker, Spawned};
+use crate::future::Helper;
 
 /// Starting a process can fail for a moment (EAGAIN: too many processes, ENOMEM): try
 /// a few times, waiting longer each time, before the pool gives up on workers for good.
@@ -58,6 +61,11 @@ const TERM_GRACE: Duration = Duration::from_secs(1);
 /// wake-up of this thread (see [`crate::spin`]). After a task that ran longer than
 /// this, the thread sleeps at once.
 const AWAKE_FOR_RESULT: Duration = Duration::from_micros(50);
+
+/// While threads waiting for its futures read a worker's pipe themselves, how often
+/// the connection thread looks whether they still do. A message nobody reads while no
+/// thread helps is delivered at most this late.
+const HELPED_TICK: Duration = Duration::from_micros(500);
 
 /// After the worker closed its pipe, how long it may take to exit before SIGKILL.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
@@ -100,32 +108,63 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
     let pid = child.id();
     scheduler.worker_spawned(worker_id, pid);
     let pipe: TaskPipe = Arc::new(Mutex::new(Some(to_worker)));
-    let mut watch = Watch {
+    let doorbell = os::eventfd();
+    let set_up = match &doorbell {
+        Ok(doorbell) => os::set_nonblocking(&from_worker).map(|()| doorbell.as_raw_fd()),
+        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+    };
+    let watch = Watch {
         pid,
-        from_worker,
         pidfd: pidfd_open(pid),
-        decoder: FrameDecoder::new(),
-        closed: false,
-        poisoned: false,
-        expect_soon: true,
+        doorbell: doorbell.ok(),
+    };
+    let link = match set_up {
+        Ok(doorbell) => Arc::new(Link::new(
+            Arc::clone(&scheduler),
+            worker_id,
+            pid,
+            from_worker,
+            doorbell,
+        )),
+        Err(e) => {
+            signal_group(pid, libc::SIGKILL);
+            pipe.lock().take();
+            let status = watch.finish(&mut child, || scheduler.worker_reaping(worker_id));
+            let reason = format!(
+                "could not set up the connection to a worker process: {e} (worker process \
+                 {pid} {})",
+                exit_cause(status)
+            );
+            scheduler.report_start_failure(worker_id, reason);
+            return;
+        }
     };
 
-    if let Err(why) = handshake(&mut watch, &pipe, &scheduler) {
+    if let Err(why) = handshake(&link, &watch, &pipe, &scheduler) {
         pipe.lock().take();
         let status = watch.finish(&mut child, || scheduler.worker_reaping(worker_id));
         let reason = format!("{why} (worker process {pid} {})", exit_cause(status));
         scheduler.report_start_failure(worker_id, reason);
         return;
     }
-    scheduler.worker_ready(worker_id, pid, Arc::clone(&pipe), task_pipe_capacity);
+    let helper: Arc<dyn Helper> = link.clone();
+    scheduler.worker_ready(
+        worker_id,
+        pid,
+        Arc::clone(&pipe),
+        helper,
+        task_pipe_capacity,
+    );
 
     let limit = scheduler.config.task_time_limit;
-    let mut running: Option<(u64, Instant)> = None;
     // The task whose time limit fired (not whichever runs when the worker dies).
     let mut time_limited: Option<u64> = None;
     let mut kill_at: Option<Instant> = None;
-    let mut killed = false;
     loop {
+        let (running, killed) = {
+            let reader = link.reader.lock();
+            (reader.running, reader.killed)
+        };
         let deadline = if killed {
             None
         } else if let Some(kill_at) = kill_at {
@@ -135,42 +174,80 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
                 .zip(limit)
                 .map(|((_, started), limit)| started + limit)
         };
-        match watch.next_event(deadline) {
-            Event::Message(ToParent::Started { id }) => running = Some((id, Instant::now())),
-            Event::Message(ToParent::Finished { id, outcome }) => {
-                let run_time = running
-                    .take()
-                    .map_or(Duration::ZERO, |(_, since)| since.elapsed());
-                watch.expect_soon = run_time < AWAKE_FOR_RESULT;
-                scheduler.task_finished(worker_id, id, outcome, run_time);
+        let mut timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let mut exited = false;
+        if timeout != Some(Duration::ZERO) {
+            // While a waiting thread reads the pipe itself, this thread stays out of
+            // its way: it does not watch the pipe (every message would wake it, for
+            // nothing), and looks again every `HELPED_TICK` to take over when the
+            // helping stops.
+            let watch_pipe = !link.is_helped();
+            if !watch_pipe {
+                timeout = Some(timeout.map_or(HELPED_TICK, |t| t.min(HELPED_TICK)));
+            } else if link.expect_soon.load(Ordering::Relaxed) {
+                // Stay awake for a short task's result, unless a thread waiting for
+                // it starts reading it itself.
+                crate::spin::spin_until(AWAKE_FOR_RESULT, || {
+                    link.is_helped() || os::has_input(&link.from_worker)
+                });
             }
-            Event::Message(other) => {
-                eprintln!(
-                    "concurrent_futures: worker {pid} sent {other:?} out of turn; stopping it"
-                );
-                signal_group(pid, libc::SIGKILL);
-                killed = true;
+            let pipe = watch_pipe.then_some(&link.from_worker);
+            match watch.wait(pipe, timeout) {
+                Ok(has_exited) => exited = has_exited,
+                Err(e) => {
+                    // Cannot watch it any more: stop it, and wait for its end.
+                    eprintln!(
+                        "concurrent_futures: cannot watch worker {pid} any more (poll \
+                         failed: {e}); stopping it"
+                    );
+                    signal_group(pid, libc::SIGKILL);
+                    let mut reader = link.reader.lock();
+                    reader.killed = true;
+                    reader.poisoned = true;
+                    exited = true;
+                }
             }
-            Event::Garbled(why) => {
-                eprintln!("concurrent_futures: worker {pid} sent a bad frame ({why}); stopping it");
-                signal_group(pid, libc::SIGKILL);
-                killed = true;
+        }
+        let mut reader = link.reader.lock();
+        let handoffs = std::mem::take(&mut reader.handoff);
+        let mut actions = Actions::default();
+        let drained = link.pump(&mut reader, &mut actions);
+        if exited && drained {
+            // Dead, and nothing left in the pipe.
+            reader.closed = true;
+        }
+        let now = Instant::now();
+        if !reader.closed && !reader.killed {
+            if let Some(kill_at) = kill_at {
+                if now >= kill_at {
+                    signal_group(pid, libc::SIGKILL);
+                    reader.killed = true;
+                }
+            } else if let (Some((id, started)), Some(limit)) = (reader.running, limit) {
+                if now >= started + limit {
+                    time_limited = Some(id);
+                    scheduler.retire_worker(worker_id);
+                    signal_group(pid, libc::SIGTERM);
+                    kill_at = Some(now + TERM_GRACE);
+                }
             }
-            Event::Timeout if kill_at.is_none() => {
-                time_limited = running.map(|(id, _)| id);
-                scheduler.retire_worker(worker_id);
-                signal_group(pid, libc::SIGTERM);
-                kill_at = Some(Instant::now() + TERM_GRACE);
-            }
-            Event::Timeout => {
-                signal_group(pid, libc::SIGKILL);
-                killed = true;
-            }
-            Event::Closed => break,
+        }
+        let closed = reader.closed;
+        drop(reader);
+        for handoff in handoffs {
+            handoff();
+        }
+        scheduler.carry_out(actions);
+        if closed {
+            break;
         }
     }
     pipe.lock().take();
     let status = watch.finish(&mut child, || scheduler.worker_reaping(worker_id));
+    let (running, killed) = {
+        let reader = link.reader.lock();
+        (reader.running, reader.killed)
+    };
     let killed_by_pool = killed || kill_at.is_some();
     scheduler.worker_died(
         worker_id,
@@ -181,9 +258,14 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
     );
 }
 
-fn handshake(watch: &mut Watch, pipe: &TaskPipe, scheduler: &Scheduler) -> Result<(), String> {
-    let deadline = Some(Instant::now() + HANDSHAKE_TIMEOUT);
-    match watch.next_event(deadline) {
+fn handshake(
+    link: &Link,
+    watch: &Watch,
+    pipe: &TaskPipe,
+    scheduler: &Scheduler,
+) -> Result<(), String> {
+    let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+    match watch.next_handshake_event(link, Some(deadline)) {
         Event::Message(ToParent::Hello {
             version, layout, ..
         }) => {
@@ -227,7 +309,7 @@ fn handshake(watch: &mut Watch, pipe: &TaskPipe, scheduler: &Scheduler) -> Resul
         os::write_all_without_sigpipe(pipe, &welcome)
             .map_err(|e| format!("could not write to the worker: {e}"))?;
     }
-    match watch.next_event(None) {
+    match watch.next_handshake_event(link, None) {
         Event::Message(ToParent::Ready) => Ok(()),
         Event::Message(ToParent::InitFailed { message }) => Err(format!(
             "the initializer panicked in a worker process: {message}"
@@ -251,86 +333,357 @@ enum Event {
     Garbled(String),
 }
 
-/// The parent's view of one worker: its result pipe and its pidfd.
-struct Watch {
+/// Reading a worker's result pipe, shared by its connection thread and the threads
+/// waiting for its tasks' futures (see [`Helper`]).
+///
+/// Whoever holds `reader` reads the pipe (it never blocks: the pipe is non-blocking)
+/// and handles every whole message under the lock: the scheduler's bookkeeping for a
+/// finished task, and, in a helping thread, completing its future. So by the time the
+/// connection thread sees the worker's end (under the same lock), every message the
+/// worker sent has been accounted for, and `worker_died` never blames or resends a
+/// task that finished. Done-callbacks never run in a helping thread: a future with
+/// callbacks is handed to the connection thread (`Reader::handoff`, and the doorbell
+/// to wake it).
+pub(crate) struct Link {
+    scheduler: Arc<Scheduler>,
+    worker_id: u64,
     pid: u32,
+    /// Non-blocking; read only under `reader`'s lock (polled without it).
     from_worker: PipeReader,
-    pidfd: Option<OwnedFd>,
+    /// The connection thread's eventfd (owned by its [`Watch`]): written to wake it.
+    doorbell: RawFd,
+    /// No task time limit: a waiting thread may help (with one, the connection thread
+    /// must see every `Started`, to arm the limit, so it reads everything itself).
+    may_help: bool,
+    /// How many threads are helping right now.
+    helpers: AtomicUsize,
+    /// The worker's last task was short: its next message is likely microseconds
+    /// away, so waiting for it awake pays.
+    expect_soon: AtomicBool,
+    reader: Mutex<Reader>,
+}
+
+struct Reader {
     decoder: FrameDecoder,
+    /// The worker closed its pipe or exited, and everything it wrote has been read.
     closed: bool,
     /// The worker sent a frame that did not decode: nothing it says is trusted any
     /// more; what it writes is discarded until it is gone.
     poisoned: bool,
-    /// The worker runs short tasks: its next message is likely microseconds away, so
-    /// wait for it awake for [`AWAKE_FOR_RESULT`] before sleeping.
-    expect_soon: bool,
+    /// The pool sent it SIGKILL.
+    killed: bool,
+    /// The task it said it started, and when.
+    running: Option<(u64, Instant)>,
+    /// Completions with callbacks (and other foreign work) a helping thread left for
+    /// the connection thread.
+    handoff: Vec<Handoff>,
+}
+
+/// How many reads of [`READ_SIZE`] one turn at the pipe may make, so that a worker
+/// writing fast cannot keep the lock held.
+const READS_PER_TURN: usize = 4;
+const READ_SIZE: usize = 64 * 1024;
+
+impl Link {
+    fn new(
+        scheduler: Arc<Scheduler>,
+        worker_id: u64,
+        pid: u32,
+        from_worker: PipeReader,
+        doorbell: RawFd,
+    ) -> Link {
+        let may_help = scheduler.config.task_time_limit.is_none();
+        Link {
+            scheduler,
+            worker_id,
+            pid,
+            from_worker,
+            doorbell,
+            may_help,
+            helpers: AtomicUsize::new(0),
+            expect_soon: AtomicBool::new(true),
+            reader: Mutex::new(Reader {
+                decoder: FrameDecoder::new(),
+                closed: false,
+                poisoned: false,
+                killed: false,
+                running: None,
+                handoff: Vec::new(),
+            }),
+        }
+    }
+
+    fn is_helped(&self) -> bool {
+        self.helpers.load(Ordering::Relaxed) > 0
+    }
+
+    /// Handles every whole message the worker has written, reading without blocking
+    /// (a few reads at most). `true` if the pipe is drained: a read would block, or
+    /// the worker's end was reached.
+    fn pump(&self, reader: &mut Reader, actions: &mut Actions) -> bool {
+        let mut reads = 0;
+        loop {
+            while let Some(event) = reader.next_event() {
+                self.handle(reader, event, actions);
+            }
+            if reader.closed {
+                return true;
+            }
+            if reads == READS_PER_TURN {
+                return false;
+            }
+            reads += 1;
+            if !reader.fill(&self.from_worker) {
+                return true;
+            }
+        }
+    }
+
+    fn handle(&self, reader: &mut Reader, event: Event, actions: &mut Actions) {
+        match event {
+            Event::Message(ToParent::Started { id }) => reader.running = Some((id, Instant::now())),
+            Event::Message(ToParent::Finished { id, outcome }) => {
+                let run_time = reader
+                    .running
+                    .take()
+                    .map_or(Duration::ZERO, |(_, since)| since.elapsed());
+                self.expect_soon
+                    .store(run_time < AWAKE_FOR_RESULT, Ordering::Relaxed);
+                actions.merge(
+                    self.scheduler
+                        .task_finished(self.worker_id, id, outcome, run_time),
+                );
+            }
+            Event::Message(other) => {
+                eprintln!(
+                    "concurrent_futures: worker {} sent {other:?} out of turn; stopping it",
+                    self.pid
+                );
+                self.kill(reader);
+            }
+            Event::Garbled(why) => {
+                eprintln!(
+                    "concurrent_futures: worker {} sent a bad frame ({why}); stopping it",
+                    self.pid
+                );
+                self.kill(reader);
+            }
+            Event::Closed | Event::Timeout => {}
+        }
+    }
+
+    /// Under the reader's lock, the worker is not reaped (the connection thread reaps
+    /// only after it saw `closed` under this lock), so its pid is still its own.
+    fn kill(&self, reader: &mut Reader) {
+        if !reader.killed {
+            signal_group(self.pid, libc::SIGKILL);
+            reader.killed = true;
+        }
+    }
+
+    /// Wakes the connection thread (something was handed off to it).
+    fn ring(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a live u64 to the eventfd, which lives as long
+        // as the connection thread's `Watch`, and so as long as this link is used by
+        // anybody but futures (see `Helper::help` below). A full counter (EAGAIN)
+        // means it is awake anyway.
+        unsafe {
+            libc::write(self.doorbell, (&one as *const u64).cast(), 8);
+        }
+    }
+}
+
+impl Helper for Link {
+    /// Reads the worker's pipe in the waiting thread while a short task's result is
+    /// due: the worker and the waiting thread then talk directly, and the connection
+    /// thread stays asleep. Gives up after [`AWAKE_FOR_RESULT`] without news, and on
+    /// anything unusual (the worker's end, a bad frame), which the connection thread
+    /// handles.
+    fn help(&self, done: &dyn Fn() -> bool, deadline: Option<Instant>) {
+        if !self.may_help || !self.expect_soon.load(Ordering::Relaxed) {
+            return;
+        }
+        self.helpers.fetch_add(1, Ordering::Relaxed);
+        let mut awake_since = Instant::now();
+        loop {
+            let now = Instant::now();
+            let mut limit = AWAKE_FOR_RESULT.saturating_sub(now - awake_since);
+            if let Some(deadline) = deadline {
+                limit = limit.min(deadline.saturating_duration_since(now));
+            }
+            if limit.is_zero() {
+                break;
+            }
+            let ready =
+                crate::spin::spin_until(limit, || done() || os::has_input(&self.from_worker));
+            if !ready || done() {
+                break;
+            }
+            // Held: the connection thread (or another helper) is reading right now,
+            // and delivers. (Never waited for: a `Deserialize` running under the lock
+            // may itself wait for a future of this worker.)
+            let Some(mut reader) = self.reader.try_lock() else {
+                std::thread::yield_now();
+                continue;
+            };
+            if reader.closed || reader.poisoned || reader.killed {
+                break;
+            }
+            let mut actions = Actions::default();
+            self.pump(&mut reader, &mut actions);
+            // Completed under the lock: once the connection thread sees the worker's
+            // end, every future of a message read here is complete.
+            for (completion, outcome) in actions.take_finished() {
+                if let Some(handoff) = completion.finish_here(outcome) {
+                    reader.handoff.push(handoff);
+                }
+            }
+            let foreign = actions.take_foreign();
+            if !foreign.is_empty() {
+                let scheduler = Arc::clone(&self.scheduler);
+                reader
+                    .handoff
+                    .push(Box::new(move || scheduler.carry_out(foreign)));
+            }
+            let ring = !reader.handoff.is_empty();
+            drop(reader);
+            if ring {
+                self.ring();
+            }
+            self.scheduler.carry_out(actions);
+            awake_since = Instant::now();
+        }
+        self.helpers.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Reader {
+    /// The next whole message, or the worker's end; `None` if more must be read.
+    fn next_event(&mut self) -> Option<Event> {
+        if self.poisoned {
+            self.decoder = FrameDecoder::new();
+            return None;
+        }
+        match self.decoder.next_message::<ToParent>() {
+            Ok(Some(message)) => Some(Event::Message(message)),
+            Ok(None) => None,
+            Err(e) => {
+                self.poisoned = true;
+                Some(Event::Garbled(e.to_string()))
+            }
+        }
+    }
+
+    /// One read of the pipe, without blocking; `false` if there was nothing to read
+    /// (the pipe is empty, or its end was reached: then `closed` is set).
+    fn fill(&mut self, pipe: &PipeReader) -> bool {
+        let spare = self.decoder.spare(READ_SIZE);
+        let read = loop {
+            match (&*pipe).read(spare) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        match read {
+            Ok(0) => {
+                self.closed = true;
+                false
+            }
+            Ok(read) => {
+                self.decoder.commit(read);
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+            // Any other error: nothing more can be read from it.
+            Err(_) => {
+                self.closed = true;
+                false
+            }
+        }
+    }
+}
+
+/// What only the connection thread uses: the worker's pid and pidfd, and the eventfd
+/// that helping threads ring.
+struct Watch {
+    pid: u32,
+    pidfd: Option<OwnedFd>,
+    /// `None` only if it could not be created, and then the worker is stopped at once.
+    doorbell: Option<OwnedFd>,
 }
 
 impl Watch {
-    fn next_event(&mut self, deadline: Option<Instant>) -> Event {
-        const READ_SIZE: usize = 64 * 1024;
-        loop {
-            if self.poisoned {
-                self.decoder = FrameDecoder::new();
-            } else {
-                match self.decoder.next_message::<ToParent>() {
-                    Ok(Some(message)) => return Event::Message(message),
-                    Ok(None) => {}
-                    Err(e) => {
-                        self.poisoned = true;
-                        return Event::Garbled(e.to_string());
-                    }
+    /// Sleeps until the pipe has data (if given), the worker exits (`Ok(true)`), the doorbell
+    /// rings, or `timeout` passes.
+    fn wait(&self, pipe: Option<&PipeReader>, timeout: Option<Duration>) -> std::io::Result<bool> {
+        let doorbell = self.doorbell.as_ref().map(|fd| fd.as_raw_fd());
+        let [_, exited, rang] = os::poll_readable(
+            [
+                pipe.map(|pipe| pipe.as_raw_fd()),
+                self.pidfd.as_ref().map(|fd| fd.as_raw_fd()),
+                doorbell,
+            ],
+            timeout,
+        )?;
+        if rang {
+            if let Some(doorbell) = doorbell {
+                let mut count = 0u64;
+                // SAFETY: reads 8 bytes into a live u64 from our own eventfd (non-
+                // blocking: at worst EAGAIN); this resets its counter.
+                unsafe {
+                    libc::read(doorbell, (&mut count as *mut u64).cast(), 8);
                 }
             }
-            if self.closed {
-                return Event::Closed;
+        }
+        Ok(exited)
+    }
+
+    /// During the handshake (no helper exists yet): the next message, the worker's
+    /// end, or `Timeout` at `deadline`.
+    fn next_handshake_event(&self, link: &Link, deadline: Option<Instant>) -> Event {
+        let mut exited = false;
+        loop {
+            {
+                let mut reader = link.reader.lock();
+                if let Some(event) = reader.next_event() {
+                    return event;
+                }
+                if reader.closed {
+                    return Event::Closed;
+                }
+                if reader.fill(&link.from_worker) || reader.closed {
+                    continue;
+                }
+                if exited {
+                    // Dead, and nothing left in the pipe.
+                    reader.closed = true;
+                    return Event::Closed;
+                }
             }
             let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if timeout == Some(Duration::ZERO) {
                 return Event::Timeout;
             }
-            if self.expect_soon && !self.poisoned {
-                crate::spin::spin_until(AWAKE_FOR_RESULT, || os::has_input(&self.from_worker));
-            }
-            let ready = match poll_worker(&self.from_worker, self.pidfd.as_ref(), timeout) {
-                Ok(ready) => ready,
+            match self.wait(Some(&link.from_worker), timeout) {
+                Ok(has_exited) => exited = has_exited,
                 Err(e) => {
-                    // Cannot watch it any more: stop it, and wait for its end.
                     signal_group(self.pid, libc::SIGKILL);
-                    self.poisoned = true;
-                    self.closed = true;
+                    link.reader.lock().closed = true;
                     return Event::Garbled(format!("poll failed: {e}"));
                 }
-            };
-            if ready.pipe {
-                let spare = self.decoder.spare(READ_SIZE);
-                let read = loop {
-                    match self.from_worker.read(spare) {
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                        other => break other,
-                    }
-                };
-                let read = read.unwrap_or(0);
-                self.decoder.commit(read);
-                if read == 0 {
-                    self.closed = true;
-                }
-            } else if ready.exited {
-                // Dead, and nothing left in the pipe (poll would have said so).
-                self.closed = true;
             }
         }
     }
 
     /// Waits for the worker to exit (killing it if it lingers), kills what is left of
     /// its process group, and reaps it, so that no zombie and no grandchild remains.
-    fn finish(&mut self, child: &mut Child, before_reaping: impl FnOnce()) -> ExitStatus {
+    fn finish(&self, child: &mut Child, before_reaping: impl FnOnce()) -> ExitStatus {
         if let Some(pidfd) = &self.pidfd {
             let exited = |timeout| {
                 // A pidfd reads as "readable" once its process has exited.
-                poll_worker(pidfd, None::<&OwnedFd>, Some(timeout))
-                    .map(|r| r.pipe)
-                    .unwrap_or(true)
+                os::poll_readable([Some(pidfd.as_raw_fd())], Some(timeout))
+                    .map_or(true, |[exited]| exited)
             };
             if !exited(EXIT_GRACE) {
                 signal_group(self.pid, libc::SIGKILL);

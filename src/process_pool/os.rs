@@ -20,49 +20,31 @@ pub(crate) fn pidfd_open(pid: u32) -> Option<OwnedFd> {
     Some(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
-/// Which of the watched descriptors are ready.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Ready {
-    pub(crate) pipe: bool,
-    pub(crate) exited: bool,
-}
-
-/// Waits until `pipe` has data (or EOF) or `pidfd` says the process exited, or
-/// `timeout` passes (`None`: no limit).
-pub(crate) fn poll_worker(
-    pipe: &impl AsRawFd,
-    pidfd: Option<&OwnedFd>,
+/// Waits until one of `fds` is readable (data, end of file, an error to report; for
+/// a pidfd: its process exited) or `timeout` passes (`None`: no limit). `None`
+/// entries are not watched and never ready.
+pub(crate) fn poll_readable<const N: usize>(
+    fds: [Option<RawFd>; N],
     timeout: Option<Duration>,
-) -> io::Result<Ready> {
-    let mut fds = [
-        libc::pollfd {
-            fd: pipe.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        },
-        libc::pollfd {
-            fd: pidfd.map_or(-1, |fd| fd.as_raw_fd()),
-            events: libc::POLLIN,
-            revents: 0,
-        },
-    ];
+) -> io::Result<[bool; N]> {
+    let mut pollfds = fds.map(|fd| libc::pollfd {
+        fd: fd.unwrap_or(-1),
+        events: libc::POLLIN,
+        revents: 0,
+    });
     let timeout_ms = match timeout {
         None => -1,
         // Round up, so that a deadline is never woken for early and spun on.
         Some(t) => t.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int,
     };
     loop {
-        // SAFETY: `fds` is a valid array of two pollfd for the duration of the call;
+        // SAFETY: `pollfds` is a valid array of N pollfd for the duration of the call;
         // a negative fd is ignored by poll, as documented.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+        let n = unsafe { libc::poll(pollfds.as_mut_ptr(), N as libc::nfds_t, timeout_ms) };
         if n >= 0 {
-            let hit = |revents: libc::c_short| {
-                revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
-            };
-            return Ok(Ready {
-                pipe: hit(fds[0].revents),
-                exited: hit(fds[1].revents),
-            });
+            return Ok(
+                pollfds.map(|fd| fd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0)
+            );
         }
         let error = io::Error::last_os_error();
         if error.kind() != io::ErrorKind::Interrupted {
@@ -71,10 +53,40 @@ pub(crate) fn poll_worker(
     }
 }
 
+/// A new non-blocking eventfd (a counter one thread writes to wake another's `poll`).
+pub(crate) fn eventfd() -> io::Result<OwnedFd> {
+    // SAFETY: eventfd takes an initial value and flags and returns a new fd or -1.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel just returned this fd to us; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Makes reads of `fd` (and writes) return `WouldBlock` instead of waiting.
+pub(crate) fn set_nonblocking(fd: &impl AsRawFd) -> io::Result<()> {
+    let fd = fd.as_raw_fd();
+    // SAFETY: fcntl with F_GETFL/F_SETFL reads and sets the flags of an fd we own;
+    // it touches no memory of ours.
+    let result = unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 {
+            flags
+        } else {
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK)
+        }
+    };
+    if result < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// `true` if reading `pipe` would not block now (data, end of file or an error to
 /// report): a check for [`crate::spin::spin_until`].
 pub(crate) fn has_input(pipe: &impl AsRawFd) -> bool {
-    poll_worker(pipe, None, Some(Duration::ZERO)).map_or(true, |ready| ready.pipe)
+    poll_readable([Some(pipe.as_raw_fd())], Some(Duration::ZERO)).map_or(true, |[ready]| ready)
 }
 
 /// Sends `signal` to every process in the group led by `pid` (the worker and any

@@ -18,6 +18,7 @@ use super::completion::Completion;
 use super::connection;
 use super::entry::Entry;
 use super::protocol::Outcome;
+use crate::future::Helper;
 use crate::{Error, ExitCause};
 
 /// A task that runs shorter than this is "short": for it, the pipe's round trip costs
@@ -90,6 +91,8 @@ pub(crate) type TaskPipe = Arc<Mutex<Option<std::io::PipeWriter>>>;
 struct Worker {
     pid: u32,
     pipe: TaskPipe,
+    /// Its connection's link, given to the futures of the tasks it is sent.
+    helper: Arc<dyn Helper>,
     /// Tasks sent to it and not finished, in the order sent.
     assigned: Vec<u64>,
     /// The size of their frames: see [`PIPELINED_BYTES`].
@@ -137,7 +140,46 @@ pub(crate) struct Actions {
     close: Vec<TaskPipe>,
     fail: Vec<(Box<dyn Completion>, Error)>,
     cancel: Vec<Box<dyn Completion>>,
-    finish: Option<(Box<dyn Completion>, Outcome)>,
+    finish: Vec<(Box<dyn Completion>, Outcome)>,
+}
+
+impl Actions {
+    /// Adds `other`'s work to this.
+    pub(crate) fn merge(&mut self, other: Actions) {
+        self.writes.extend(other.writes);
+        self.spawns.extend(other.spawns);
+        self.close.extend(other.close);
+        self.fail.extend(other.fail);
+        self.cancel.extend(other.cancel);
+        self.finish.extend(other.finish);
+    }
+
+    /// Takes out the finished tasks' completions, for a thread that completes them
+    /// itself (see `connection::Link::help`).
+    pub(crate) fn take_finished(&mut self) -> Vec<(Box<dyn Completion>, Outcome)> {
+        std::mem::take(&mut self.finish)
+    }
+
+    /// Takes out what may run user callbacks or start threads (failing, cancelling,
+    /// starting workers), leaving only writes and closes.
+    pub(crate) fn take_foreign(&mut self) -> Actions {
+        Actions {
+            spawns: std::mem::take(&mut self.spawns),
+            fail: std::mem::take(&mut self.fail),
+            cancel: std::mem::take(&mut self.cancel),
+            finish: std::mem::take(&mut self.finish),
+            ..Actions::default()
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+            && self.spawns.is_empty()
+            && self.close.is_empty()
+            && self.fail.is_empty()
+            && self.cancel.is_empty()
+            && self.finish.is_empty()
+    }
 }
 
 impl Scheduler {
@@ -221,12 +263,17 @@ impl Scheduler {
 
     /// After any change: hand out work, retire idle workers, wake `shutdown`, then
     /// release the lock and carry the decisions out.
-    fn settle(self: &Arc<Self>, mut state: MutexGuard<'_, State>, mut actions: Actions) {
+    fn settle(self: &Arc<Self>, state: MutexGuard<'_, State>, actions: Actions) {
+        let actions = self.settle_later(state, actions);
+        self.carry_out(actions);
+    }
+
+    /// `settle`, leaving the decisions to the caller to carry out.
+    fn settle_later(&self, mut state: MutexGuard<'_, State>, mut actions: Actions) -> Actions {
         self.dispatch(&mut state, &mut actions);
         self.close_idle_workers(&mut state, &mut actions);
         self.changed.notify_all();
-        drop(state);
-        self.carry_out(actions);
+        actions
     }
 
     /// Sends the next pending task that was not cancelled to `worker_id`; `false` if
@@ -242,6 +289,7 @@ impl Scheduler {
                 .get_mut(&worker_id)
                 .expect("picked from the map");
             worker.assigned.push(task.id);
+            task.completion.assigned(&worker.helper);
             worker.assigned_bytes += task.frame.len();
             if let Some(budget) = worker.budget.as_mut() {
                 *budget -= 1;
@@ -256,7 +304,7 @@ impl Scheduler {
     }
 
     /// Runs what a decision called for. Never called with the lock held.
-    fn carry_out(self: &Arc<Self>, actions: Actions) {
+    pub(crate) fn carry_out(self: &Arc<Self>, actions: Actions) {
         for (pipe, frame) in actions.writes {
             // A failed write means the worker is dying; its connection thread will
             // see the death and send the task elsewhere.
@@ -306,7 +354,7 @@ impl Scheduler {
         for completion in actions.cancel {
             completion.cancel();
         }
-        if let Some((completion, outcome)) = actions.finish {
+        for (completion, outcome) in actions.finish {
             // Decoding (caught there) and callbacks (caught by the future) are the
             // only user code here: this thread survives both.
             completion.finish(outcome);
@@ -336,6 +384,7 @@ impl Scheduler {
         worker_id: u64,
         pid: u32,
         pipe: TaskPipe,
+        helper: Arc<dyn Helper>,
         pipe_capacity: usize,
     ) {
         let mut state = self.state.lock();
@@ -353,6 +402,7 @@ impl Scheduler {
             Worker {
                 pid,
                 pipe,
+                helper,
                 assigned: Vec::new(),
                 assigned_bytes: 0,
                 pipeline_bytes: PIPELINED_BYTES.min(pipe_capacity / 2),
@@ -416,14 +466,16 @@ impl Scheduler {
         actions
     }
 
-    /// Task `id` ended on worker `worker_id`, after running for `run_time`.
+    /// Task `id` ended on worker `worker_id`, after running for `run_time`. The
+    /// caller carries out what follows (completing its future among it), so that it
+    /// can choose where and when.
     pub(crate) fn task_finished(
-        self: &Arc<Self>,
+        &self,
         worker_id: u64,
         id: u64,
         outcome: Outcome,
         run_time: Duration,
-    ) {
+    ) -> Actions {
         let mut state = self.state.lock();
         let mut actions = Actions::default();
         state.short_streak = if run_time < SHORT_TASK {
@@ -443,10 +495,10 @@ impl Scheduler {
             if let Some(task) = state.sent.remove(&id) {
                 let worker = state.workers.get_mut(&worker_id).expect("found above");
                 worker.assigned_bytes -= task.frame.len();
-                actions.finish = Some((task.completion, outcome));
+                actions.finish.push((task.completion, outcome));
             }
         }
-        self.settle(state, actions);
+        self.settle_later(state, actions)
     }
 
     /// Closes the pipes of workers that have nothing to do and never will: out of

@@ -83,7 +83,11 @@ fn stop_whole_group_when_orphaned() {
                 let reparented = unsafe { libc::getppid() } != parent;
                 reparented
                     || parent_pidfd.as_ref().is_some_and(|pidfd| {
-                        super::os::poll_worker(pidfd, None, Some(grace)).is_ok_and(|r| r.pipe)
+                        super::os::poll_readable(
+                            [Some(std::os::fd::AsRawFd::as_raw_fd(pidfd))],
+                            Some(grace),
+                        )
+                        .is_ok_and(|[exited]| exited)
                     })
             };
             let is_orphaned = orphaned(std::time::Duration::from_millis(200));
