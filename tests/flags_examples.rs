@@ -649,8 +649,12 @@ fn ctrl_c_stops_flags2_threadpool_and_still_reports() {
         &[&args[..], &["--base-url", &server.base_url()]].concat(),
         &dir,
     );
-    // A request reached the server, so the downloads (and the handler) are set up.
-    server.wait_for_line(|line| line.contains("delay:"));
+    // Both requests reached the server, so the downloads (and the handler) are set
+    // up and both are running: interrupted earlier, a loaded machine could still have
+    // the second one queued, and it would be cancelled instead of failing.
+    for _ in 0..2 {
+        server.wait_for_line(|line| line.contains("delay:"));
+    }
     let interrupted = Command::new("kill")
         .args(["-INT", &client.child.id().to_string()])
         .status()
