@@ -2,14 +2,22 @@
 //! handshake, then turns everything the worker says, and its death, into scheduler
 //! events.
 //!
-//! The thread sleeps in `poll` on two descriptors: the worker's result pipe, and a
-//! pidfd that becomes readable when the worker exits. (While the worker runs short
-//! tasks, the thread first waits awake a moment for the next message: see
-//! [`crate::spin`].) Death is an event, not something polled for on a timer; the only
-//! timeouts are the handshake's and the per-task time limit's.
+//! The thread sleeps in `poll` on three descriptors: the worker's result pipe, a pidfd
+//! that becomes readable when the worker exits, and an eventfd (the doorbell). (While
+//! the worker runs short tasks, the thread first waits awake a moment for the next
+//! message: see [`crate::spin`].) Death is an event, not something polled for on a
+//! timer; the timeouts are the handshake's, the per-task time limit's, and the look
+//! every `HELPED_TICK` while a waiting thread reads the pipe.
+//!
+//! That waiting thread: a thread in `Future::result` for a short task reads the pipe
+//! itself ([`Link`], the `Helper` of the future), so that a round trip involves two
+//! parties, not three. Reading, by either, happens under the link's `reader` lock;
+//! done-callbacks stay on this thread (handed over through the doorbell). See
+//! docs/process-pool.md §7.
 
-use std::io::{PipeReader, Read};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::fs::File;
+use std::io::{PipeReader, Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::{Child, ExitStatus};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -108,16 +116,12 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
     let pid = child.id();
     scheduler.worker_spawned(worker_id, pid);
     let pipe: TaskPipe = Arc::new(Mutex::new(Some(to_worker)));
-    let doorbell = os::eventfd();
-    let set_up = match &doorbell {
-        Ok(doorbell) => os::set_nonblocking(&from_worker).map(|()| doorbell.as_raw_fd()),
-        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
-    };
     let watch = Watch {
         pid,
         pidfd: pidfd_open(pid),
-        doorbell: doorbell.ok(),
     };
+    let set_up = os::eventfd()
+        .and_then(|doorbell| os::set_nonblocking(&from_worker).map(|()| File::from(doorbell)));
     let link = match set_up {
         Ok(doorbell) => Arc::new(Link::new(
             Arc::clone(&scheduler),
@@ -191,8 +195,7 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
                     link.is_helped() || os::has_input(&link.from_worker)
                 });
             }
-            let pipe = watch_pipe.then_some(&link.from_worker);
-            match watch.wait(pipe, timeout) {
+            match watch.wait(&link, watch_pipe, timeout) {
                 Ok(has_exited) => exited = has_exited,
                 Err(e) => {
                     // Cannot watch it any more: stop it, and wait for its end.
@@ -350,8 +353,9 @@ pub(crate) struct Link {
     pid: u32,
     /// Non-blocking; read only under `reader`'s lock (polled without it).
     from_worker: PipeReader,
-    /// The connection thread's eventfd (owned by its [`Watch`]): written to wake it.
-    doorbell: RawFd,
+    /// An eventfd in the connection thread's `poll`: written to wake it. Owned here,
+    /// not by the thread, because a helping thread may ring it as the thread ends.
+    doorbell: File,
     /// No task time limit: a waiting thread may help (with one, the connection thread
     /// must see every `Started`, to arm the limit, so it reads everything itself).
     may_help: bool,
@@ -390,7 +394,7 @@ impl Link {
         worker_id: u64,
         pid: u32,
         from_worker: PipeReader,
-        doorbell: RawFd,
+        doorbell: File,
     ) -> Link {
         let may_help = scheduler.config.task_time_limit.is_none();
         Link {
@@ -481,16 +485,16 @@ impl Link {
         }
     }
 
-    /// Wakes the connection thread (something was handed off to it).
+    /// Wakes the connection thread (something was handed off to it). An error means
+    /// the counter is full: the thread is woken anyway.
     fn ring(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a live u64 to the eventfd, which lives as long
-        // as the connection thread's `Watch`, and so as long as this link is used by
-        // anybody but futures (see `Helper::help` below). A full counter (EAGAIN)
-        // means it is awake anyway.
-        unsafe {
-            libc::write(self.doorbell, (&one as *const u64).cast(), 8);
-        }
+        let _ = (&self.doorbell).write(&1_u64.to_ne_bytes());
+    }
+
+    /// Resets the doorbell after it woke the connection thread (non-blocking: reading
+    /// an eventfd takes its whole count at once).
+    fn silence(&self) {
+        let _ = (&self.doorbell).read(&mut [0; 8]);
     }
 }
 
@@ -604,37 +608,31 @@ impl Reader {
     }
 }
 
-/// What only the connection thread uses: the worker's pid and pidfd, and the eventfd
-/// that helping threads ring.
+/// What only the connection thread uses: the worker's pid and pidfd.
 struct Watch {
     pid: u32,
     pidfd: Option<OwnedFd>,
-    /// `None` only if it could not be created, and then the worker is stopped at once.
-    doorbell: Option<OwnedFd>,
 }
 
 impl Watch {
-    /// Sleeps until the pipe has data (if given), the worker exits (`Ok(true)`), the doorbell
-    /// rings, or `timeout` passes.
-    fn wait(&self, pipe: Option<&PipeReader>, timeout: Option<Duration>) -> std::io::Result<bool> {
-        let doorbell = self.doorbell.as_ref().map(|fd| fd.as_raw_fd());
+    /// Sleeps until the pipe has data (if `watch_pipe`), the worker exits (`Ok(true)`),
+    /// the link's doorbell rings, or `timeout` passes.
+    fn wait(
+        &self,
+        link: &Link,
+        watch_pipe: bool,
+        timeout: Option<Duration>,
+    ) -> std::io::Result<bool> {
         let [_, exited, rang] = os::poll_readable(
             [
-                pipe.map(|pipe| pipe.as_raw_fd()),
+                watch_pipe.then(|| link.from_worker.as_raw_fd()),
                 self.pidfd.as_ref().map(|fd| fd.as_raw_fd()),
-                doorbell,
+                Some(link.doorbell.as_raw_fd()),
             ],
             timeout,
         )?;
         if rang {
-            if let Some(doorbell) = doorbell {
-                let mut count = 0u64;
-                // SAFETY: reads 8 bytes into a live u64 from our own eventfd (non-
-                // blocking: at worst EAGAIN); this resets its counter.
-                unsafe {
-                    libc::read(doorbell, (&mut count as *mut u64).cast(), 8);
-                }
-            }
+            link.silence();
         }
         Ok(exited)
     }
@@ -665,7 +663,7 @@ impl Watch {
             if timeout == Some(Duration::ZERO) {
                 return Event::Timeout;
             }
-            match self.wait(Some(&link.from_worker), timeout) {
+            match self.wait(link, true, timeout) {
                 Ok(has_exited) => exited = has_exited,
                 Err(e) => {
                     signal_group(self.pid, libc::SIGKILL);
