@@ -71,19 +71,23 @@ const TERM_GRACE: Duration = Duration::from_secs(1);
 const AWAKE_FOR_RESULT: Duration = Duration::from_micros(50);
 
 /// While threads waiting for its futures read a worker's pipe themselves, how often
-/// the connection thread looks whether they still do. A message nobody reads while no
-/// thread helps is delivered at most this late.
-const HELPED_TICK: Duration = Duration::from_micros(500);
+/// the connection thread looks whether they still do. A message that arrives just as
+/// the last helper leaves satisfied is delivered at most this late (`poll` counts in
+/// milliseconds). A helper that leaves without its result rings the doorbell instead.
+const HELPED_TICK: Duration = Duration::from_millis(1);
 
 /// After the worker closed its pipe, how long it may take to exit before SIGKILL.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
 
 thread_local! {
-    /// The pool (its scheduler's address) this thread is a connection thread of.
+    /// The pool (its scheduler's address) this thread is a connection thread of, or,
+    /// for the moment, reads a worker pipe of (see `Helping`).
     static CONNECTION_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// `true` on the connection threads of `scheduler`'s pool, where done-callbacks run.
+/// `true` on the connection threads of `scheduler`'s pool, where done-callbacks run,
+/// and in a thread helping there (where a result's `Deserialize` may run): the only
+/// threads that can finish the pool's tasks, which therefore must not wait for them.
 pub(crate) fn is_connection_thread_of(scheduler: &Scheduler) -> bool {
     CONNECTION_OF.with(|pool| pool.get() == scheduler as *const Scheduler as usize)
 }
@@ -185,15 +189,16 @@ pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
             // its way: it does not watch the pipe (every message would wake it, for
             // nothing), and looks again every `HELPED_TICK` to take over when the
             // helping stops.
-            let watch_pipe = !link.is_helped();
-            if !watch_pipe {
-                timeout = Some(timeout.map_or(HELPED_TICK, |t| t.min(HELPED_TICK)));
-            } else if link.expect_soon.load(Ordering::Relaxed) {
+            if !link.is_helped() && link.expect_soon.load(Ordering::Relaxed) {
                 // Stay awake for a short task's result, unless a thread waiting for
                 // it starts reading it itself.
                 crate::spin::spin_until(AWAKE_FOR_RESULT, || {
                     link.is_helped() || os::has_input(&link.from_worker)
                 });
+            }
+            let watch_pipe = !link.is_helped();
+            if !watch_pipe {
+                timeout = Some(timeout.map_or(HELPED_TICK, |t| t.min(HELPED_TICK)));
             }
             match watch.wait(&link, watch_pipe, timeout) {
                 Ok(has_exited) => exited = has_exited,
@@ -458,15 +463,19 @@ impl Link {
                         .task_finished(self.worker_id, id, outcome, run_time),
                 );
             }
+            // `writeln!`, not `eprintln!`, which panics if stderr is gone: this may
+            // run in a user's thread (helping), under the reader's lock.
             Event::Message(other) => {
-                eprintln!(
+                let _ = writeln!(
+                    std::io::stderr(),
                     "concurrent_futures: worker {} sent {other:?} out of turn; stopping it",
                     self.pid
                 );
                 self.kill(reader);
             }
             Event::Garbled(why) => {
-                eprintln!(
+                let _ = writeln!(
+                    std::io::stderr(),
                     "concurrent_futures: worker {} sent a bad frame ({why}); stopping it",
                     self.pid
                 );
@@ -508,7 +517,7 @@ impl Helper for Link {
         if !self.may_help || !self.expect_soon.load(Ordering::Relaxed) {
             return;
         }
-        self.helpers.fetch_add(1, Ordering::Relaxed);
+        let _helping = Helping::start(self);
         let mut awake_since = Instant::now();
         loop {
             let now = Instant::now();
@@ -536,14 +545,19 @@ impl Helper for Link {
             }
             let mut actions = Actions::default();
             self.pump(&mut reader, &mut actions);
+            let finished = actions.take_finished();
+            let foreign = actions.take_foreign();
+            // What is left are writes of the next tasks (immediate: see
+            // `PIPELINED_BYTES`) and closes: first, so that the worker has its next
+            // task while results are decoded here.
+            self.scheduler.carry_out(actions);
             // Completed under the lock: once the connection thread sees the worker's
             // end, every future of a message read here is complete.
-            for (completion, outcome) in actions.take_finished() {
+            for (completion, outcome) in finished {
                 if let Some(handoff) = completion.finish_here(outcome) {
                     reader.handoff.push(handoff);
                 }
             }
-            let foreign = actions.take_foreign();
             if !foreign.is_empty() {
                 let scheduler = Arc::clone(&self.scheduler);
                 reader
@@ -555,10 +569,39 @@ impl Helper for Link {
             if ring {
                 self.ring();
             }
-            self.scheduler.carry_out(actions);
             awake_since = Instant::now();
         }
-        self.helpers.fetch_sub(1, Ordering::Relaxed);
+        drop(_helping);
+        if !done() {
+            // Going to sleep on the future: the connection thread must watch the pipe
+            // now, not at its next look (up to `HELPED_TICK` away).
+            self.ring();
+        }
+    }
+}
+
+/// Counts a thread as helping `link` for as long as it lives (unwinding included: a
+/// link left counted as helped would never have its pipe watched again), and marks
+/// the thread as one of the pool's connection threads meanwhile: a `Deserialize` run
+/// here that drops the pool must not wait for this very thread.
+struct Helping<'a> {
+    link: &'a Link,
+    was: usize,
+}
+
+impl<'a> Helping<'a> {
+    fn start(link: &'a Link) -> Helping<'a> {
+        link.helpers.fetch_add(1, Ordering::Relaxed);
+        let pool = Arc::as_ptr(&link.scheduler) as usize;
+        let was = CONNECTION_OF.with(|of| of.replace(pool));
+        Helping { link, was }
+    }
+}
+
+impl Drop for Helping<'_> {
+    fn drop(&mut self) {
+        CONNECTION_OF.with(|of| of.set(self.was));
+        self.link.helpers.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
