@@ -1,6 +1,9 @@
 //! Process pool figures, side by side in one run with procspawn's `Pool` (2 workers
 //! each, release build):
 //! - round trip: submit one no-op task and wait for its result, median in µs;
+//! - the round trip of a task that sleeps 100 µs, right after four no-op ones (so the
+//!   pool expects a quick answer and gets a late one), median in µs, the sleep
+//!   included (`thread::sleep` overshoots by tens of µs);
 //! - 20,000 no-op submits collected with `as_completed`, tasks per second;
 //! - 1,000,000 queued no-op tasks: tasks per second, and the descriptor count before,
 //!   at the peak and after (it must not grow with the queue);
@@ -36,6 +39,44 @@ fn procspawn_round_trip(pool: &procspawn::Pool, iterations: usize) -> f64 {
         let handle = pool.spawn(1_u64, |n: u64| n);
         std::hint::black_box(handle.join().unwrap());
     }))
+}
+
+/// How long a task that sleeps: see the round trip after short ones.
+const SLEEP: Duration = Duration::from_micros(100);
+
+fn sleeps(n: u64) -> u64 {
+    std::thread::sleep(SLEEP);
+    n
+}
+
+fn ours_late_round_trip(pool: &ProcessPoolExecutor, rounds: usize) -> f64 {
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        for _ in 0..4 {
+            pool.submit(noop, 1).unwrap().result().unwrap();
+        }
+        let start = Instant::now();
+        std::hint::black_box(pool.submit(sleeps, 1).unwrap().result().unwrap());
+        times.push(start.elapsed().as_secs_f64());
+    }
+    median(times)
+}
+
+fn procspawn_late_round_trip(pool: &procspawn::Pool, rounds: usize) -> f64 {
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        for _ in 0..4 {
+            pool.spawn(1_u64, |n: u64| n).join().unwrap();
+        }
+        let start = Instant::now();
+        let handle = pool.spawn(1_u64, |n: u64| {
+            std::thread::sleep(Duration::from_micros(100));
+            n
+        });
+        std::hint::black_box(handle.join().unwrap());
+        times.push(start.elapsed().as_secs_f64());
+    }
+    median(times)
 }
 
 fn ours_throughput(pool: &ProcessPoolExecutor, tasks: u64) -> Duration {
@@ -83,6 +124,7 @@ fn main() {
     let ours = ProcessPoolExecutor::with_max_workers(WORKERS).unwrap();
     ours_round_trip(&ours, 200); // warm up: start the workers
     let ours_rt = ours_round_trip(&ours, 5_000);
+    let ours_late = ours_late_round_trip(&ours, 300);
 
     let tasks = 20_000;
     let ours_20k = Duration::from_secs_f64(median(
@@ -126,6 +168,7 @@ fn main() {
     let theirs = procspawn::Pool::new(WORKERS).unwrap();
     procspawn_round_trip(&theirs, 200);
     let theirs_rt = procspawn_round_trip(&theirs, 2_000);
+    let theirs_late = procspawn_late_round_trip(&theirs, 300);
     // procspawn opens descriptors per queued task and panics (EMFILE) long before
     // 20,000; try 20,000 anyway, and 1,000 to have a figure.
     let describe = |count: u64| {
@@ -156,6 +199,11 @@ fn main() {
         ours_rt * 1e6,
         theirs_rt * 1e6,
         theirs_rt / ours_rt
+    );
+    println!(
+        "| round trip of a {SLEEP:?} sleep after 4 no-ops, median | {:.0} µs | {:.0} µs |",
+        ours_late * 1e6,
+        theirs_late * 1e6,
     );
     println!(
         "| {tasks} no-op submits, as_completed | {} | {theirs_20k}; 1,000 tasks: {theirs_1k} |",
