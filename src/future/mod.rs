@@ -111,8 +111,8 @@ struct Inner<T> {
 
 struct Shared<T> {
     state: FutureState,
-    /// Who to tell when the future is done; most futures have nobody, so this is
-    /// allocated only when someone registers.
+    /// Who to tell when the future is done (and a process pool's future's helper);
+    /// most thread-pool futures have nobody, so this is allocated only when needed.
     listeners: Option<Box<Listeners<T>>>,
 }
 
