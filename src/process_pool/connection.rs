@@ -463,31 +463,23 @@ impl Link {
                         .task_finished(self.worker_id, id, outcome, run_time),
                 );
             }
-            // `writeln!`, not `eprintln!`, which panics if stderr is gone: this may
-            // run in a user's thread (helping), under the reader's lock.
-            Event::Message(other) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "concurrent_futures: worker {} sent {other:?} out of turn; stopping it",
-                    self.pid
-                );
-                self.kill(reader);
-            }
-            Event::Garbled(why) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "concurrent_futures: worker {} sent a bad frame ({why}); stopping it",
-                    self.pid
-                );
-                self.kill(reader);
-            }
+            Event::Message(other) => self.kill(reader, format_args!("sent {other:?} out of turn")),
+            Event::Garbled(why) => self.kill(reader, format_args!("sent a bad frame ({why})")),
             Event::Closed | Event::Timeout => {}
         }
     }
 
-    /// Under the reader's lock, the worker is not reaped (the connection thread reaps
-    /// only after it saw `closed` under this lock), so its pid is still its own.
-    fn kill(&self, reader: &mut Reader) {
+    /// Stops a worker that misbehaved, saying why on stderr. Under the reader's lock,
+    /// the worker is not reaped (the connection thread reaps only after it saw
+    /// `closed` under this lock), so its pid is still its own.
+    fn kill(&self, reader: &mut Reader, what: std::fmt::Arguments<'_>) {
+        // `writeln!`, not `eprintln!`, which panics if stderr is gone: this may run in
+        // a user's thread (helping), under the reader's lock.
+        let _ = writeln!(
+            std::io::stderr(),
+            "concurrent_futures: worker {} {what}; stopping it",
+            self.pid
+        );
         if !reader.killed {
             signal_group(self.pid, libc::SIGKILL);
             reader.killed = true;
