@@ -104,12 +104,12 @@ mod thread_pool;
 mod wait;
 
 pub use error::{Error, ExitCause, TaskError};
-pub use future::{Future, FutureState};
+pub use future::{AnyFuture, AwaitOwned, AwaitRef, Erased, Future, FutureState};
 pub use map::{Map, MapOptions};
 #[cfg(target_os = "linux")]
 pub use process_pool::{init, ProcessPoolBuilder, ProcessPoolExecutor};
 pub use thread_pool::{ThreadPoolBuilder, ThreadPoolExecutor};
 pub use wait::{
-    as_completed, as_completed_timeout, wait, AsCompleted, AsCompletedTimeout, DoneAndNotDone,
-    ReturnWhen,
+    as_completed, as_completed_async, as_completed_timeout, wait, wait_async, AsCompleted,
+    AsCompletedStream, AsCompletedTimeout, DoneAndNotDone, ReturnWhen, WaitAsync,
 };

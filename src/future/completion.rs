@@ -29,6 +29,11 @@ impl<T> Future<T> {
     /// assert_eq!(fut.result(), Err(Error::Cancelled));
     /// ```
     pub fn cancel(&self) -> bool {
+        self.inner.cancel(self)
+    }
+
+    /// [`cancel`](Future::cancel) on the typed cell.
+    pub(super) fn cancel_typed(&self) -> bool {
         let shared = self.inner().shared.lock();
         match shared.state {
             FutureState::Running | FutureState::Finished => return false,
@@ -46,6 +51,12 @@ impl<T> Future<T> {
     /// cancelled and the task must be skipped. Calling it on a future that is already
     /// running or finished is a bug in the executor: `Err(Error::InvalidState(..))`.
     pub fn set_running_or_notify_cancel(&self) -> Result<bool, Error> {
+        self.inner.set_running_or_notify_cancel(self)
+    }
+
+    /// [`set_running_or_notify_cancel`](Future::set_running_or_notify_cancel) on the
+    /// typed cell.
+    pub(super) fn set_running_typed(&self) -> Result<bool, Error> {
         let mut shared = self.inner().shared.lock();
         match shared.state {
             FutureState::Pending => {
@@ -93,7 +104,12 @@ impl<T> Future<T> {
 
     /// Sets the final outcome, or refuses if there already is one.
     pub(crate) fn complete(&self, outcome: Result<T, Error>) -> Result<(), Error> {
-        let shared = self.inner().shared.lock();
+        let Some(inner) = self.inner.typed() else {
+            return Err(Error::InvalidState(format!(
+                "{self:?} is an AnyFuture view: complete the typed future it came from"
+            )));
+        };
+        let shared = inner.shared.lock();
         if shared.state.is_done() {
             drop(shared);
             return Err(Error::InvalidState(format!("{self:?} is already done")));
@@ -145,6 +161,7 @@ impl<T> Future<T> {
 
         self.inner().done_signal.notify_all();
         if let Some(listeners) = listeners {
+            listeners.wakers.wake_all();
             for (waiter, key) in listeners.waiters {
                 waiter.notify(key, failed);
             }

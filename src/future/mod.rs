@@ -17,21 +17,28 @@
 //! then only read. That is what lets [`Future::result`] hand out `&T` without cloning and
 //! without holding any lock.
 
+mod any;
+mod awaiting;
 mod completion;
 mod repr;
 mod state;
+mod wakers;
 
+pub use any::{AnyFuture, Erased};
+pub use awaiting::{AwaitOwned, AwaitRef};
 pub use state::FutureState;
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
 use crate::wait::waiter::Waiter;
 use crate::Error;
+use wakers::Wakers;
 
 /// Work a thread waiting in [`Future::result`] can do itself so that the result
 /// arrives sooner, instead of sleeping until another thread delivers it.
@@ -55,13 +62,16 @@ type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send + 'static>;
 /// Executors hand these out from `submit`; you query them ([`done`](Future::done),
 /// [`state`](Future::state)), wait for them ([`result`](Future::result),
 /// [`result_timeout`](Future::result_timeout), [`crate::as_completed`], [`crate::wait`]),
-/// cancel them ([`cancel`](Future::cancel)) or ask to be called back
+/// await them from async code (`(&fut).await`, see [`AwaitRef`]), cancel them
+/// ([`cancel`](Future::cancel)) or ask to be called back
 /// ([`add_done_callback`](Future::add_done_callback)).
 ///
 /// A `Future` is a cheap, clonable *handle*: clones refer to the same task, compare equal
 /// and hash alike (identity, like Python objects), so a `HashMap<Future<T>, V>` maps each
 /// task to data about it, the book's `to_do_map` idiom. Its `Debug` output mimics
 /// Python's repr: `<Future at 0x55d0c2a0 state=finished returned u64>`.
+/// [`erase_type`](Future::erase_type) gives an [`AnyFuture`], the same future with its
+/// result type forgotten, so that futures of different types can be waited on together.
 ///
 /// ```
 /// use concurrent_futures::{FutureState, ThreadPoolExecutor};
@@ -75,23 +85,39 @@ type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send + 'static>;
 /// assert!(format!("{fut:?}").ends_with("state=finished returned i32>"));
 /// ```
 pub struct Future<T> {
-    /// The shared state, behind a trait object on purpose: clippy's `mutable_key_type`
-    /// looks through `Arc` into the fields of a concrete type and would flag every
-    /// `HashMap<Future<T>, _>` (the book's idiom) for the locks inside, although hashing
-    /// only uses the address. It cannot look into a `dyn`, and the one indirect call
-    /// per access costs about a nanosecond.
+    /// The shared state, behind a trait object for two reasons. An [`AnyFuture`] is a
+    /// `Future<Erased>` whose state is a view of a typed future's (see `any.rs`), so
+    /// every operation dispatches through [`SharedState`]. And clippy's
+    /// `mutable_key_type` looks through `Arc` into the fields of a concrete type and
+    /// would flag every `HashMap<Future<T>, _>` (the book's idiom) for the locks inside,
+    /// although hashing only uses the address; it cannot look into a `dyn`. The one
+    /// indirect call per access costs about a nanosecond.
     inner: Arc<dyn SharedState<T>>,
 }
 
-/// Gives access to a future's shared state; implemented only by [`Inner`].
+/// Everything a [`Future`] handle does with its shared state. Implemented by the typed
+/// cell [`Inner`] and by the type-erased view `any::View`. Operations that may run
+/// callbacks get the handle (`me`), since callbacks are called with it.
 trait SharedState<T>: Send + Sync {
-    fn get(&self) -> &Inner<T>;
-}
-
-impl<T: Send + Sync> SharedState<T> for Inner<T> {
-    fn get(&self) -> &Inner<T> {
-        self
-    }
+    /// The typed cell, for the executor's side; `None` for an erased view.
+    fn typed(&self) -> Option<&Inner<T>>;
+    /// The address of the typed cell: a future's identity, shared by its views.
+    fn address(&self) -> usize;
+    fn state(&self) -> FutureState;
+    fn outcome(&self) -> Option<Result<&T, Error>>;
+    fn wait_done(&self, timeout: Option<Duration>) -> bool;
+    fn cancel(&self, me: &Future<T>) -> bool;
+    fn set_running_or_notify_cancel(&self, me: &Future<T>) -> Result<bool, Error>;
+    fn add_done_callback(&self, me: &Future<T>, callback: Callback<T>);
+    fn add_waiter(&self, waiter: &Arc<Waiter>, key: usize) -> bool;
+    fn remove_waiter(&self, waiter: &Arc<Waiter>);
+    fn raised(&self) -> bool;
+    fn register_waker(&self, slot: &mut Option<usize>, waker: &Waker) -> bool;
+    fn remove_waker(&self, slot: usize);
+    fn erase_type(&self, me: &Future<T>) -> AnyFuture;
+    /// The typed handle behind an erased view, as `&Future<U>` in a `dyn Any`.
+    fn typed_handle(&self) -> Option<&dyn std::any::Any>;
+    fn fmt_debug(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
 }
 
 struct Inner<T> {
@@ -124,6 +150,8 @@ struct Listeners<T> {
     /// `as_completed` / `wait` calls watching this future, each with the key it knows
     /// this future by.
     waiters: Vec<(Arc<Waiter>, usize)>,
+    /// The async tasks awaiting this future (see `awaiting.rs`).
+    wakers: Wakers,
 }
 
 impl<T> Shared<T> {
@@ -133,6 +161,7 @@ impl<T> Shared<T> {
                 callbacks: Vec::new(),
                 helper: None,
                 waiters: Vec::new(),
+                wakers: Wakers::default(),
             })
         })
     }
@@ -175,22 +204,22 @@ impl<T: Send + Sync + 'static> Future<T> {
 }
 
 impl<T> Future<T> {
+    /// The typed cell, for the executor's side that only pools and `Future::new`'s
+    /// owners use. Pools only ever hold the typed futures they created.
     fn inner(&self) -> &Inner<T> {
-        self.inner.get()
+        self.inner
+            .typed()
+            .expect("executors complete typed futures, never an AnyFuture view")
     }
 
     /// The current state. Never blocks.
     pub fn state(&self) -> FutureState {
-        FutureState::from_u8(self.inner().state.load(Ordering::Acquire))
+        self.inner.state()
     }
 
     /// `true` if the task finished (with a value or an error) or was cancelled.
     /// Never blocks.
     pub fn done(&self) -> bool {
-        // From the state mirror, not from `outcome`: the outcome is written a moment
-        // before the state flips, and `done()` must never say yes while `state()`,
-        // `cancelled()` or `Debug` still say pending or running. The mirror is stored
-        // (Release) after the outcome, so a done state also means a readable outcome.
         self.state().is_done()
     }
 
@@ -208,8 +237,9 @@ impl<T> Future<T> {
     ///
     /// Can be called any number of times, from any handle. A cancelled future gives
     /// `Err(Error::Cancelled)`, a task that panicked `Err(Error::Panicked { .. })`.
+    /// From async code, await the future instead: `(&fut).await` (see [`AwaitRef`]).
     pub fn result(&self) -> Result<&T, Error> {
-        self.wait_done(None);
+        self.inner.wait_done(None);
         self.outcome_now().expect("a done future has an outcome")
     }
 
@@ -224,7 +254,7 @@ impl<T> Future<T> {
     /// assert_eq!(never_started.result_timeout(Duration::from_millis(1)), Err(Error::Timeout));
     /// ```
     pub fn result_timeout(&self, timeout: Duration) -> Result<&T, Error> {
-        if !self.wait_done(Some(timeout)) {
+        if !self.inner.wait_done(Some(timeout)) {
             return Err(Error::Timeout);
         }
         self.outcome_now().expect("a done future has an outcome")
@@ -235,14 +265,14 @@ impl<T> Future<T> {
     /// `Ok(None)` if the task returned a value, `Ok(Some(error))` if it failed, and
     /// `Err(Error::Cancelled)` if the future was cancelled.
     pub fn exception(&self) -> Result<Option<Error>, Error> {
-        self.wait_done(None);
+        self.inner.wait_done(None);
         Self::exception_of(self.outcome_now().expect("a done future has an outcome"))
     }
 
     /// Like [`exception`](Future::exception), but gives up after `timeout` with
     /// `Err(Error::Timeout)`.
     pub fn exception_timeout(&self, timeout: Duration) -> Result<Option<Error>, Error> {
-        if !self.wait_done(Some(timeout)) {
+        if !self.inner.wait_done(Some(timeout)) {
             return Err(Error::Timeout);
         }
         Self::exception_of(self.outcome_now().expect("a done future has an outcome"))
@@ -258,48 +288,7 @@ impl<T> Future<T> {
 
     /// The outcome if the future is done, without waiting.
     fn outcome_now(&self) -> Option<Result<&T, Error>> {
-        self.inner().outcome.get().map(|outcome| match outcome {
-            Ok(value) => Ok(value),
-            Err(error) => Err(Error::clone(error)),
-        })
-    }
-
-    /// Blocks until the future is done or `timeout` passes; `true` if it is done.
-    fn wait_done(&self, timeout: Option<Duration>) -> bool {
-        if self.done() || self.spin_until_done(timeout) {
-            return true;
-        }
-        // A deadline that cannot be represented is as good as no deadline.
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        if let Some(helper) = self.helper() {
-            helper.help(&|| self.done(), deadline);
-        }
-        let mut shared = self.inner().shared.lock();
-        while !shared.state.is_done() {
-            match deadline {
-                None => self.inner().done_signal.wait(&mut shared),
-                Some(deadline) => {
-                    if self
-                        .inner()
-                        .done_signal
-                        .wait_until(&mut shared, deadline)
-                        .timed_out()
-                    {
-                        return shared.state.is_done();
-                    }
-                }
-            }
-        }
-        true
-    }
-
-    /// Waits awake a moment for a result that is about to arrive (a short task on a
-    /// pool whose worker is awake) before sleeping: see [`crate::spin`]. Not for a
-    /// process pool's futures ([`Future::new_remote`]).
-    fn spin_until_done(&self, timeout: Option<Duration>) -> bool {
-        const SPIN_LIMIT: Duration = Duration::from_micros(20);
-        let limit = timeout.map_or(SPIN_LIMIT, |timeout| timeout.min(SPIN_LIMIT));
-        self.inner().spin_before_sleeping && crate::spin::spin_until(limit, || self.done())
+        self.inner.outcome()
     }
 
     /// Calls `callback` with this future once it is done (finished or cancelled).
@@ -325,14 +314,30 @@ impl<T> Future<T> {
     where
         F: FnOnce(&Future<T>) + Send + 'static,
     {
-        {
-            let mut shared = self.inner().shared.lock();
-            if !shared.state.is_done() {
-                shared.listeners().callbacks.push(Box::new(callback));
-                return;
-            }
-        }
-        self.run_callback(Box::new(callback));
+        self.inner.add_done_callback(self, Box::new(callback));
+    }
+
+    /// The same future with its result type forgotten: an [`AnyFuture`], equal to this
+    /// handle and hashing alike, so that futures of different result types can go into
+    /// one [`wait`](crate::wait) or [`as_completed`](crate::as_completed).
+    /// [`AnyFuture::downcast`] gives the typed handle back.
+    ///
+    /// ```
+    /// use concurrent_futures::{as_completed, AnyFuture, Future};
+    ///
+    /// let count: Future<u64> = Future::new();
+    /// let name: Future<String> = Future::new();
+    /// count.set_result(42).unwrap();
+    /// name.set_result("BR".into()).unwrap();
+    /// let both: Vec<AnyFuture> = vec![count.erase_type(), name.erase_type()];
+    /// for done in as_completed(&both) {
+    ///     if done == count {
+    ///         assert_eq!(done.downcast::<u64>().unwrap().result(), Ok(&42));
+    ///     }
+    /// }
+    /// ```
+    pub fn erase_type(&self) -> AnyFuture {
+        self.inner.erase_type(self)
     }
 
     /// Gives the future a [`Helper`] (its task was sent to a worker), replacing the one
@@ -343,11 +348,6 @@ impl<T> Future<T> {
         if !shared.state.is_done() {
             shared.listeners().helper = Some(helper);
         }
-    }
-
-    fn helper(&self) -> Option<Arc<dyn Helper>> {
-        let shared = self.inner().shared.lock();
-        shared.listeners.as_ref()?.helper.clone()
     }
 
     /// `true` if done-callbacks are registered (and the future is not done yet).
@@ -362,7 +362,100 @@ impl<T> Future<T> {
     /// Registers `waiter` to be told (with `key`) when this future is done.
     /// Returns `false`, registering nothing, if it is done already.
     pub(crate) fn add_waiter(&self, waiter: &Arc<Waiter>, key: usize) -> bool {
-        let mut shared = self.inner().shared.lock();
+        self.inner.add_waiter(waiter, key)
+    }
+
+    /// Forgets `waiter` (a wait that ended before this future was done).
+    pub(crate) fn remove_waiter(&self, waiter: &Arc<Waiter>) {
+        self.inner.remove_waiter(waiter)
+    }
+
+    /// `true` if the future finished with an error other than cancellation: what
+    /// `ReturnWhen::FirstException` looks for.
+    pub(crate) fn raised(&self) -> bool {
+        self.inner.raised()
+    }
+
+    /// An address that identifies the shared state (for `Debug`, `Hash`, `Eq`); the
+    /// same for a future and its [`AnyFuture`] views.
+    pub(crate) fn address(&self) -> usize {
+        self.inner.address()
+    }
+}
+
+impl<T: Send + Sync + 'static> SharedState<T> for Inner<T> {
+    fn typed(&self) -> Option<&Inner<T>> {
+        Some(self)
+    }
+
+    fn address(&self) -> usize {
+        self as *const Inner<T> as usize
+    }
+
+    fn state(&self) -> FutureState {
+        FutureState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    fn outcome(&self) -> Option<Result<&T, Error>> {
+        // Read only once the state mirror says done, never from `outcome` alone: the
+        // outcome is written a moment before the state flips, and `done()` must never
+        // say yes while `state()`, `cancelled()` or `Debug` still say pending. The
+        // mirror is stored (Release) after the outcome, so done means readable.
+        self.outcome.get().map(|outcome| match outcome {
+            Ok(value) => Ok(value),
+            Err(error) => Err(Error::clone(error)),
+        })
+    }
+
+    /// Blocks until the future is done or `timeout` passes; `true` if it is done.
+    fn wait_done(&self, timeout: Option<Duration>) -> bool {
+        if self.state().is_done() || self.spin_until_done(timeout) {
+            return true;
+        }
+        // A deadline that cannot be represented is as good as no deadline.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        if let Some(helper) = self.helper() {
+            helper.help(&|| self.state().is_done(), deadline);
+        }
+        let mut shared = self.shared.lock();
+        while !shared.state.is_done() {
+            match deadline {
+                None => self.done_signal.wait(&mut shared),
+                Some(deadline) => {
+                    if self
+                        .done_signal
+                        .wait_until(&mut shared, deadline)
+                        .timed_out()
+                    {
+                        return shared.state.is_done();
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn cancel(&self, me: &Future<T>) -> bool {
+        me.cancel_typed()
+    }
+
+    fn set_running_or_notify_cancel(&self, me: &Future<T>) -> Result<bool, Error> {
+        me.set_running_typed()
+    }
+
+    fn add_done_callback(&self, me: &Future<T>, callback: Callback<T>) {
+        {
+            let mut shared = self.shared.lock();
+            if !shared.state.is_done() {
+                shared.listeners().callbacks.push(callback);
+                return;
+            }
+        }
+        me.run_callback(callback);
+    }
+
+    fn add_waiter(&self, waiter: &Arc<Waiter>, key: usize) -> bool {
+        let mut shared = self.shared.lock();
         if shared.state.is_done() {
             return false;
         }
@@ -370,23 +463,63 @@ impl<T> Future<T> {
         true
     }
 
-    /// Forgets `waiter` (a wait that ended before this future was done).
-    pub(crate) fn remove_waiter(&self, waiter: &Arc<Waiter>) {
-        let mut shared = self.inner().shared.lock();
+    fn remove_waiter(&self, waiter: &Arc<Waiter>) {
+        let mut shared = self.shared.lock();
         if let Some(listeners) = shared.listeners.as_mut() {
             listeners.waiters.retain(|(w, _)| !Arc::ptr_eq(w, waiter));
         }
     }
 
-    /// `true` if the future finished with an error other than cancellation: what
-    /// `ReturnWhen::FirstException` looks for.
-    pub(crate) fn raised(&self) -> bool {
-        matches!(self.inner().outcome.get(), Some(Err(error)) if **error != Error::Cancelled)
+    fn raised(&self) -> bool {
+        matches!(self.outcome.get(), Some(Err(error)) if **error != Error::Cancelled)
     }
 
-    /// An address that identifies the shared state (for `Debug`, `Hash`, `Eq`).
-    pub(crate) fn address(&self) -> usize {
-        Arc::as_ptr(&self.inner) as *const () as usize
+    fn register_waker(&self, slot: &mut Option<usize>, waker: &Waker) -> bool {
+        let mut shared = self.shared.lock();
+        if shared.state.is_done() {
+            return false;
+        }
+        shared.listeners().wakers.register(slot, waker);
+        true
+    }
+
+    fn remove_waker(&self, slot: usize) {
+        let mut shared = self.shared.lock();
+        // Done means the wakers were taken (and woken) already: nothing to remove.
+        if let Some(listeners) = shared.listeners.as_mut() {
+            listeners.wakers.remove(slot);
+        }
+    }
+
+    fn erase_type(&self, me: &Future<T>) -> AnyFuture {
+        any::view_of(me)
+    }
+
+    fn typed_handle(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
+    fn fmt_debug(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        repr::fmt_future::<T>(self.address(), self.state(), self.outcome.get(), f)
+    }
+}
+
+impl<T> Inner<T> {
+    /// Waits awake a moment for a result that is about to arrive (a short task on a
+    /// pool whose worker is awake) before sleeping: see [`crate::spin`]. Not for a
+    /// process pool's futures ([`Future::new_remote`]).
+    fn spin_until_done(&self, timeout: Option<Duration>) -> bool {
+        const SPIN_LIMIT: Duration = Duration::from_micros(20);
+        let limit = timeout.map_or(SPIN_LIMIT, |timeout| timeout.min(SPIN_LIMIT));
+        self.spin_before_sleeping
+            && crate::spin::spin_until(limit, || {
+                FutureState::from_u8(self.state.load(Ordering::Acquire)).is_done()
+            })
+    }
+
+    fn helper(&self) -> Option<Arc<dyn Helper>> {
+        let shared = self.shared.lock();
+        shared.listeners.as_ref()?.helper.clone()
     }
 }
 
@@ -405,10 +538,11 @@ impl<T> Clone for Future<T> {
     }
 }
 
-impl<T> PartialEq for Future<T> {
-    /// Identity: two handles are equal when they refer to the same future.
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+impl<T, U> PartialEq<Future<U>> for Future<T> {
+    /// Identity: two handles are equal when they refer to the same future. A future
+    /// and its [`AnyFuture`] views are equal too.
+    fn eq(&self, other: &Future<U>) -> bool {
+        self.address() == other.address()
     }
 }
 

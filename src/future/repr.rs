@@ -4,25 +4,31 @@
 use std::fmt;
 
 use super::{Future, FutureState};
+use crate::Error;
 
 impl<T> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state();
-        write!(
-            f,
-            "<Future at {:#x} state={}",
-            self.address(),
-            state.python_name()
-        )?;
-        if state == FutureState::Finished {
-            match self.inner().outcome.get() {
-                Some(Ok(_)) => write!(f, " returned {}", short_type_name::<T>())?,
-                Some(Err(error)) => write!(f, " raised {}", error.kind_name())?,
-                None => {}
-            }
-        }
-        f.write_str(">")
+        // Through the shared state: an `AnyFuture` shows its typed future's repr.
+        self.inner.fmt_debug(f)
     }
+}
+
+/// Writes the repr of the typed future at `address`.
+pub(super) fn fmt_future<T>(
+    address: usize,
+    state: FutureState,
+    outcome: Option<&Result<T, Box<Error>>>,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    write!(f, "<Future at {address:#x} state={}", state.python_name())?;
+    if state == FutureState::Finished {
+        match outcome {
+            Some(Ok(_)) => write!(f, " returned {}", short_type_name::<T>())?,
+            Some(Err(error)) => write!(f, " raised {}", error.kind_name())?,
+            None => {}
+        }
+    }
+    f.write_str(">")
 }
 
 /// `std::any::type_name` without module paths: `alloc::vec::Vec<alloc::string::String>`
@@ -53,7 +59,6 @@ pub(crate) fn short_type_name<T: ?Sized>() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Error;
 
     #[test]
     fn type_names_lose_their_paths() {

@@ -1,8 +1,12 @@
 //! Iterating over futures in the order they complete.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+
+use futures_core::Stream;
 
 use super::unique::unique_futures;
 use super::waiter::Waiter;
@@ -59,6 +63,56 @@ where
     }
 }
 
+/// The async [`as_completed`]: a [`Stream`] that yields each future once, as it
+/// completes (Python's `asyncio.as_completed`, on futures from any pool).
+///
+/// Futures already done come first; duplicates collapse; dropping the stream
+/// unregisters it. No thread and no polling: each completion wakes the task. There is
+/// no timeout parameter: wrap the stream's `next()` in your runtime's timeout.
+///
+/// ```
+/// use concurrent_futures::{as_completed_async, ThreadPoolExecutor};
+/// use futures::StreamExt;
+///
+/// let pool = ThreadPoolExecutor::with_max_workers(3).unwrap();
+/// let futures: Vec<_> = (1..=3_u64).map(|n| pool.submit(move || n * 10).unwrap()).collect();
+/// let total = futures::executor::block_on(async {
+///     let mut total = 0;
+///     let mut stream = as_completed_async(&futures);
+///     while let Some(fut) = stream.next().await {
+///         total += (&fut).await.unwrap();
+///     }
+///     total
+/// });
+/// assert_eq!(total, 60);
+/// ```
+///
+/// With tokio, a deadline for the whole loop is the runtime's own:
+///
+/// ```
+/// # use concurrent_futures::{as_completed_async, Future};
+/// # use futures::StreamExt;
+/// # use std::time::Duration;
+/// # let futures: Vec<Future<u8>> = vec![Future::new()];
+/// # let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+/// # runtime.block_on(async {
+/// let mut stream = as_completed_async(&futures);
+/// let within = tokio::time::timeout(Duration::from_millis(10), async {
+///     while let Some(fut) = stream.next().await { /* ... */ }
+/// });
+/// assert!(within.await.is_err(), "the future nobody completes timed out");
+/// # });
+/// ```
+pub fn as_completed_async<'a, T, I>(futures: I) -> AsCompletedStream<T>
+where
+    T: 'a,
+    I: IntoIterator<Item = &'a Future<T>>,
+{
+    AsCompletedStream {
+        inner: AsCompleted::new(unique_futures(futures), None),
+    }
+}
+
 /// The iterator [`as_completed`] returns; yields `Future<T>`.
 ///
 /// Dropping it early unregisters it from the futures it was still watching.
@@ -110,18 +164,40 @@ impl<T> AsCompleted<T> {
                 self.timed_out = true;
                 return Err(Error::Timeout);
             }
-            self.waiter.take_finished(&mut self.arrived);
-            self.ready.extend(self.arrived.drain(..));
+            self.take_arrived();
         }
+        Ok(Some(self.pop_ready()))
+    }
+
+    /// The async `next_done`, without a deadline.
+    fn poll_next_done(&mut self, cx: &mut Context<'_>) -> Poll<Option<Future<T>>> {
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        if self.ready.is_empty() {
+            if self.waiter.poll_wait(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.take_arrived();
+        }
+        Poll::Ready(Some(self.pop_ready()))
+    }
+
+    /// Moves the keys the waiter collected into `ready`.
+    fn take_arrived(&mut self) {
+        self.waiter.take_finished(&mut self.arrived);
+        self.ready.extend(self.arrived.drain(..));
+    }
+
+    fn pop_ready(&mut self) -> Future<T> {
         let key = self
             .ready
             .pop_front()
             .expect("woken with at least one done future");
         self.remaining -= 1;
-        let future = self.futures[key]
+        self.futures[key]
             .take()
-            .expect("each key arrives once: duplicates were collapsed");
-        Ok(Some(future))
+            .expect("each key arrives once: duplicates were collapsed")
     }
 }
 
@@ -164,5 +240,24 @@ impl<T> Iterator for AsCompletedTimeout<T> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         let remaining = self.inner.remaining;
         (0, Some(remaining + 1))
+    }
+}
+
+/// The stream [`as_completed_async`] returns; yields `Future<T>`.
+///
+/// Dropping it early unregisters it from the futures it was still watching.
+pub struct AsCompletedStream<T> {
+    inner: AsCompleted<T>,
+}
+
+impl<T> Stream for AsCompletedStream<T> {
+    type Item = Future<T>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Future<T>>> {
+        self.get_mut().inner.poll_next_done(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.inner.remaining, Some(self.inner.remaining))
     }
 }

@@ -1,22 +1,28 @@
 //! Waiting on many futures at once: [`wait`], [`as_completed`] and
-//! [`as_completed_timeout`].
+//! [`as_completed_timeout`], and their async forms [`wait_async`] and
+//! [`as_completed_async`].
 //!
-//! Both work on futures from any mix of executors (they only talk to the futures), and
-//! both register one shared [`waiter::Waiter`] with every future instead of polling.
+//! All work on futures from any mix of executors (they only talk to the futures), and
+//! all register one shared [`waiter::Waiter`] with every future instead of polling.
+//! Futures of different result types mix through [`crate::AnyFuture`].
 
 mod as_completed;
 mod unique;
 pub(crate) mod waiter;
+mod watch;
 
-pub use as_completed::{as_completed, as_completed_timeout, AsCompleted, AsCompletedTimeout};
+pub use as_completed::{
+    as_completed, as_completed_async, as_completed_timeout, AsCompleted, AsCompletedStream,
+    AsCompletedTimeout,
+};
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::Future;
-use unique::unique_futures;
-use waiter::Waiter;
+use watch::Watch;
 
 /// When [`wait`] should return (Python's `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
 /// `ALL_COMPLETED`).
@@ -67,42 +73,64 @@ where
     T: 'a,
     I: IntoIterator<Item = &'a Future<T>>,
 {
-    let futures = unique_futures(futures);
-    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    let watch = Watch::register(futures, return_when);
+    if !watch.satisfied_already {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        watch.waiter.wait(deadline);
+    }
+    watch.finish()
+}
 
-    let wake_on_failure = return_when == ReturnWhen::FirstException;
-    // Register first, count afterwards: a future that finishes in between is told to
-    // the waiter, so it is never missed.
-    let waiter = Arc::new(Waiter::new(usize::MAX, wake_on_failure));
-    let mut already_done = 0;
-    let mut already_failed = false;
-    let mut watched = Vec::with_capacity(futures.len());
-    for (key, future) in futures.iter().enumerate() {
-        if !future.done() && future.add_waiter(&waiter, key) {
-            watched.push(key);
-        } else {
-            already_done += 1;
-            already_failed |= future.raised();
+/// The async [`wait`]: resolves once the futures meet `return_when` (Python's
+/// `asyncio.wait` over executor futures).
+///
+/// No thread and no polling: the completions wake the task. There is no timeout
+/// parameter; use the runtime's own (with tokio, `tokio::time::timeout`), and on a
+/// timeout look at the futures themselves. Dropping the returned future unregisters
+/// it from every future.
+///
+/// ```
+/// use concurrent_futures::{wait_async, DoneAndNotDone, Future, ReturnWhen, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::with_max_workers(2).unwrap();
+/// let quick = pool.submit(|| 1).unwrap();
+/// let never: Future<i32> = Future::new();
+/// let DoneAndNotDone { done, not_done } = futures::executor::block_on(wait_async(
+///     [&quick, &never],
+///     ReturnWhen::FirstCompleted,
+/// ));
+/// assert!(done.contains(&quick) && not_done.contains(&never));
+/// ```
+pub fn wait_async<'a, T, I>(futures: I, return_when: ReturnWhen) -> WaitAsync<T>
+where
+    T: 'a,
+    I: IntoIterator<Item = &'a Future<T>>,
+{
+    WaitAsync {
+        watch: Some(Watch::register(futures, return_when)),
+    }
+}
+
+/// The future [`wait_async`] returns; resolves to a [`DoneAndNotDone`].
+#[must_use = "a wait does nothing unless awaited"]
+pub struct WaitAsync<T> {
+    /// Taken when the wait resolves.
+    watch: Option<Watch<T>>,
+}
+
+impl<T> std::future::Future for WaitAsync<T> {
+    type Output = DoneAndNotDone<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<DoneAndNotDone<T>> {
+        let this = self.get_mut();
+        let watch = this
+            .watch
+            .as_ref()
+            .expect("a WaitAsync is not polled after it resolved");
+        if !watch.satisfied_already && watch.waiter.poll_wait(cx).is_pending() {
+            return Poll::Pending;
         }
+        let watch = this.watch.take().expect("checked above");
+        Poll::Ready(watch.finish())
     }
-
-    let satisfied_already = match return_when {
-        ReturnWhen::FirstCompleted => already_done > 0 || watched.is_empty(),
-        ReturnWhen::FirstException => already_failed || watched.is_empty(),
-        ReturnWhen::AllCompleted => watched.is_empty(),
-    };
-    if !satisfied_already {
-        let wake_at = match return_when {
-            ReturnWhen::FirstCompleted => 1,
-            ReturnWhen::FirstException | ReturnWhen::AllCompleted => watched.len(),
-        };
-        waiter.set_wake_at(wake_at);
-        waiter.wait(deadline);
-    }
-    for &key in &watched {
-        futures[key].remove_waiter(&waiter);
-    }
-
-    let (done, not_done) = futures.into_iter().partition(|f| f.done());
-    DoneAndNotDone { done, not_done }
 }

@@ -2,10 +2,11 @@
 //!
 //! Instead of a thread or a poll per future (CPython gh-64496), each watched future
 //! holds an `Arc<Waiter>` and the key it is known by; when it becomes done it pushes
-//! its key here. The watching thread sleeps on one condition variable and is woken
-//! only when its rule is met (enough futures done, or one failed), so a wait over n
+//! its key here. The watching thread sleeps on one condition variable (an async
+//! watcher leaves its task's waker instead) and is woken only when its rule is met (enough futures done, or one failed), so a wait over n
 //! futures costs O(n) in total, not O(n) per wake-up.
 
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
@@ -26,6 +27,8 @@ struct WaiterState {
     wake_at: usize,
     /// ...or as soon as a future fails, if this is set.
     wake_on_failure: bool,
+    /// The async watcher's task, woken (once) when the rule comes to hold.
+    waker: Option<Waker>,
 }
 
 impl WaiterState {
@@ -45,6 +48,7 @@ impl Waiter {
                 any_failed: false,
                 wake_at,
                 wake_on_failure,
+                waker: None,
             }),
             wakeup: Condvar::new(),
         }
@@ -63,10 +67,29 @@ impl Waiter {
         state.finished_total += 1;
         state.any_failed |= failed;
         let wake = !was_satisfied && state.satisfied();
+        let waker = if wake { state.waker.take() } else { None };
         drop(state);
         if wake {
             self.wakeup.notify_one();
         }
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The async `wait`: ready if the wake rule holds, else leaves the task's waker
+    /// (replacing an older one) to be woken when it does. Checked and stored under
+    /// the lock `notify` takes, so no wake-up is lost.
+    pub(crate) fn poll_wait(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.state.lock();
+        if state.satisfied() {
+            return Poll::Ready(());
+        }
+        match &mut state.waker {
+            Some(stored) if stored.will_wake(cx.waker()) => {}
+            stored => *stored = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 
     /// Blocks until the wake rule holds or `deadline` passes; `true` if it holds.
