@@ -29,7 +29,6 @@ mod flags_common;
 
 use std::process::ExitCode;
 
-use concurrent_futures::Future;
 use flags_common::flags2::{self, ctrl_c_future, download_one, progress_bar, Counter};
 
 const DEFAULT_CONCUR_REQ: usize = 1;
@@ -41,7 +40,7 @@ fn download_many(
     verbose: bool,
     _unused_concur_req: usize,
 ) -> Result<Counter, concurrent_futures::Error> {
-    let interrupt: Future<()> = ctrl_c_future();
+    let interrupt = ctrl_c_future();
     let mut counter = Counter::default();
     let mut cc_iter = cc_list.to_vec();
     cc_iter.sort();

@@ -19,7 +19,8 @@
 //! counts those in flight as they end (at most the 3.1 s timeout) and prints the report.
 //!
 //! What changes from the Python: Ctrl-C cancels a future that `as_completed` watches
-//! alongside the downloads (futures from anywhere mix), so the loop wakes up at once;
+//! alongside the downloads (futures from anywhere, of any result type, mix: each is
+//! watched as an `AnyFuture`), so the loop wakes up at once;
 //! Python raises `KeyboardInterrupt` in the loop. Queued downloads are then cancelled
 //! (`shutdown(false, true)`), where Python's `with` block would still run them all
 //! after its `break`, uncounted.
@@ -29,7 +30,7 @@ mod flags_common;
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use concurrent_futures::{as_completed, Future, ThreadPoolExecutor};
+use concurrent_futures::{as_completed, AnyFuture, Future, ThreadPoolExecutor};
 use flags_common::flags2::{
     self, ctrl_c_future, download_one, progress_bar, Counter, DownloadStatus,
 };
@@ -47,7 +48,7 @@ fn download_many(
     verbose: bool,
     concur_req: usize,
 ) -> Result<Counter, concurrent_futures::Error> {
-    let interrupt: Future<Outcome> = ctrl_c_future();
+    let interrupt = ctrl_c_future();
     let mut counter = Counter::default();
     let executor = ThreadPoolExecutor::with_max_workers(concur_req)?;
     let mut to_do_map: HashMap<Future<Outcome>, String> = HashMap::new();
@@ -60,16 +61,23 @@ fn download_many(
     }
     let bar = progress_bar(cc_list.len(), verbose);
     let mut remaining = to_do_map.len();
-    // The interrupt future completes only on Ctrl-C, so the loop counts the downloads
-    // and stops when they are all done.
-    for future in as_completed(to_do_map.keys().chain([&interrupt])) {
-        if future == interrupt {
+    // The downloads and the interrupt have different result types: watch them all as
+    // `AnyFuture`s. The interrupt completes only on Ctrl-C, so the loop counts the
+    // downloads and stops when they are all done.
+    let watched: Vec<AnyFuture> = (to_do_map.keys().map(Future::erase_type))
+        .chain([interrupt.erase_type()])
+        .collect();
+    for done in as_completed(&watched) {
+        if done == interrupt {
             // Cancel the downloads not yet started; those in flight still get counted.
             executor.shutdown(false, true);
             bar.abandon();
             continue;
         }
         remaining -= 1;
+        let future = done
+            .downcast::<Outcome>()
+            .expect("every other future is a download");
         if !future.cancelled() {
             let outcome = match future.result() {
                 Ok(outcome) => outcome.clone(),

@@ -148,7 +148,11 @@ fn a_dropped_await_leaves_no_waker_behind() {
             .is_pending());
         assert_eq!(Arc::strong_count(&count), 3, "the future holds one clone");
     }
-    assert_eq!(Arc::strong_count(&count), 2, "dropping the await dropped it");
+    assert_eq!(
+        Arc::strong_count(&count),
+        2,
+        "dropping the await dropped it"
+    );
     fut.set_result(1).unwrap();
     assert_eq!(count.0.load(Ordering::SeqCst), 0, "nobody was woken later");
     assert!(!fut.cancelled(), "dropping an await does not cancel");
@@ -204,11 +208,13 @@ fn ten_thousand_concurrent_awaits_all_complete() {
         with_deadline(move || {
             let pool = ThreadPoolExecutor::with_max_workers(2).unwrap();
             let shared: Future<u64> = Future::new();
-            let futures: Vec<Future<u64>> =
-                (0..10_000).map(|n| pool.submit(move || n).unwrap()).collect();
+            let futures: Vec<Future<u64>> = (0..10_000)
+                .map(|n| pool.submit(move || n).unwrap())
+                .collect();
             let total = runtime.run(async {
                 let each = futures::future::join_all(futures.iter().map(|f| f.into_future()));
-                let same = futures::future::join_all((0..10_000).map(|_| shared.clone().into_future()));
+                let same =
+                    futures::future::join_all((0..10_000).map(|_| shared.clone().into_future()));
                 shared.set_result(1).unwrap();
                 let (each, same) = futures::join!(each, same);
                 let each: u64 = each.into_iter().map(|r| *r.unwrap()).sum();
@@ -241,7 +247,10 @@ fn completion_racing_the_first_poll_is_never_lost() {
             let fut = Future::new();
             to_completer.send(fut.clone()).unwrap();
             barrier.wait();
-            assert_eq!(futures::executor::block_on((&fut).into_future()), Ok(&round));
+            assert_eq!(
+                futures::executor::block_on((&fut).into_future()),
+                Ok(&round)
+            );
         }
         drop(to_completer);
         completer.join().unwrap();
@@ -332,7 +341,11 @@ fn as_completed_async_yields_in_completion_order() {
                 let mut order = Vec::new();
                 let mut next_to_complete = [2, 0, 1].into_iter();
                 while let Some(fut) = stream.next().await {
-                    order.push(if fut == early { 99 } else { index_of(&pending, &fut) });
+                    order.push(if fut == early {
+                        99
+                    } else {
+                        index_of(&pending, &fut)
+                    });
                     if let Some(i) = next_to_complete.next() {
                         let fut = pending[i].clone();
                         std::thread::spawn(move || fut.set_result(i).unwrap());
@@ -359,7 +372,11 @@ fn a_dropped_stream_unregisters_from_every_future() {
         assert!(next.is_pending());
         assert_eq!(Arc::strong_count(&count), 3);
     }
-    assert_eq!(Arc::strong_count(&count), 2, "the stream's waker went with it");
+    assert_eq!(
+        Arc::strong_count(&count),
+        2,
+        "the stream's waker went with it"
+    );
     fut.set_result(1).unwrap();
     assert_eq!(count.0.load(Ordering::SeqCst), 0);
 }
@@ -443,7 +460,10 @@ fn futures_of_different_types_wait_together() {
             assert_eq!(typed.result(), Ok(&194));
         } else {
             assert_eq!(done, label);
-            assert_eq!(done.downcast::<String>().unwrap().result().unwrap(), "LOCAL");
+            assert_eq!(
+                done.downcast::<String>().unwrap().result().unwrap(),
+                "LOCAL"
+            );
         }
         seen += 1;
     }

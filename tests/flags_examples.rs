@@ -400,6 +400,11 @@ fn flags_threadpool_downloads_pop20() {
 }
 
 #[test]
+fn flags_asyncio_downloads_pop20() {
+    check_simple_client("flags_asyncio");
+}
+
+#[test]
 fn flags_processpool_downloads_pop20() {
     check_simple_client("flags_processpool");
 }
@@ -437,6 +442,9 @@ fn flags_threadpool_futures_shows_the_futures() {
 
 // ------------------------------------------------------------------------ flags2 clients
 
+/// The three flags2 clients: same command line, messages, reports and exit codes.
+const FLAGS2_CLIENTS: [&str; 3] = ["flags2_sequential", "flags2_threadpool", "flags2_asyncio"];
+
 fn check_flags2_pop20(name: &str, connections: &str) {
     let server = FlagServer::start(&[]);
     let dir = TempDir::new(name);
@@ -468,6 +476,11 @@ fn flags2_threadpool_downloads_pop20() {
     );
 }
 
+#[test]
+fn flags2_asyncio_downloads_pop20() {
+    check_flags2_pop20("flags2_asyncio", "5 concurrent connections will be used.");
+}
+
 fn check_every(name: &str) {
     let server = FlagServer::start(&[]);
     let dir = TempDir::new(name);
@@ -492,11 +505,16 @@ fn flags2_threadpool_every_code() {
 }
 
 #[test]
+fn flags2_asyncio_every_code() {
+    check_every("flags2_asyncio");
+}
+
+#[test]
 fn flags2_verbose_lines() {
     let server = FlagServer::start(&[]);
     let dir = TempDir::new("verbose");
     let base = server.base_url();
-    for name in ["flags2_sequential", "flags2_threadpool"] {
+    for name in FLAGS2_CLIENTS {
         let run = run(name, &["-v", "br", "ZZ", "--base-url", &base], &dir);
         let lines = run.lines();
         assert_eq!(lines[1], "Searching for 2 flags: BR, ZZ");
@@ -534,14 +552,20 @@ fn error_rate_one_gives_all_errors() {
     let server = FlagServer::start(&["--error-rate", "1"]);
     let dir = TempDir::new("teapot");
     let base = server.base_url();
-    let run = run("flags2_threadpool", &["-v", "--base-url", &base], &dir);
-    run.assert_no_panic();
-    let lines = run.lines();
-    assert!(lines.contains(&" 20 errors."), "{}", run.stdout);
-    assert!(lines.contains(&"  0 flags downloaded."), "{}", run.stdout);
-    for cc in pop20_sorted() {
-        let line = format!("{cc} error: HTTP error 418 - I'm a Teapot");
-        assert!(lines.contains(&line.as_str()), "{line}\n{}", run.stdout);
+    for name in ["flags2_threadpool", "flags2_asyncio"] {
+        let run = run(name, &["-v", "--base-url", &base], &dir);
+        run.assert_no_panic();
+        let lines = run.lines();
+        assert!(lines.contains(&" 20 errors."), "{name}: {}", run.stdout);
+        assert!(lines.contains(&"  0 flags downloaded."), "{}", run.stdout);
+        for cc in pop20_sorted() {
+            let line = format!("{cc} error: HTTP error 418 - I'm a Teapot");
+            assert!(
+                lines.contains(&line.as_str()),
+                "{name}: {line}\n{}",
+                run.stdout
+            );
+        }
     }
     let sequential = self::run("flags2_sequential", &["--base-url", &base], &dir);
     assert!(
@@ -550,12 +574,14 @@ fn error_rate_one_gives_all_errors() {
         sequential.stdout
     );
 
-    let simple = self::run("flags", &["--base-url", &base], &dir);
-    assert_eq!(simple.status.code(), Some(1));
-    assert!(simple
-        .stderr
-        .contains("BR error: HTTP error 418 - I'm a Teapot"));
-    assert!(simple.stdout.contains("0 downloads in "));
+    for name in ["flags", "flags_asyncio"] {
+        let simple = self::run(name, &["--base-url", &base], &dir);
+        assert_eq!(simple.status.code(), Some(1));
+        assert!(simple
+            .stderr
+            .contains("BR error: HTTP error 418 - I'm a Teapot"));
+        assert!(simple.stdout.contains("0 downloads in "));
+    }
     assert_eq!(dir.downloaded_count(), 0);
 }
 
@@ -583,7 +609,7 @@ fn usage_errors_exit_2() {
             "*** Usage error: each CC argument must be A to Z or AA to ZZ.",
         ),
     ];
-    for name in ["flags2_sequential", "flags2_threadpool"] {
+    for name in FLAGS2_CLIENTS {
         for (args, message) in cases {
             let run = run(name, args, &dir);
             assert_eq!(run.status.code(), Some(2), "{name} {args:?}");
@@ -613,7 +639,7 @@ fn dead_base_url() -> String {
 fn no_server_gives_a_clear_error_per_code() {
     let dir = TempDir::new("no-server");
     let base = dead_base_url();
-    for name in ["flags2_sequential", "flags2_threadpool"] {
+    for name in FLAGS2_CLIENTS {
         let run = run(name, &["-v", "BR", "CN", "--base-url", &base], &dir);
         run.assert_no_panic();
         assert!(run.status.success());
@@ -627,7 +653,12 @@ fn no_server_gives_a_clear_error_per_code() {
         }
         assert!(run.stderr.contains("is the flags server running?"));
     }
-    for name in ["flags", "flags_threadpool", "flags_threadpool_futures"] {
+    for name in [
+        "flags",
+        "flags_threadpool",
+        "flags_threadpool_futures",
+        "flags_asyncio",
+    ] {
         let run = run(name, &["--base-url", &base], &dir);
         run.assert_no_panic();
         assert_eq!(run.status.code(), Some(1), "{name}");
@@ -669,4 +700,36 @@ fn ctrl_c_stops_flags2_threadpool_and_still_reports() {
     assert!(lines.contains(&"  2 errors."), "{}", run.stdout);
     assert!(lines.last().unwrap().starts_with("Elapsed time: "));
     assert!(run.stderr.contains("Interrupted"), "{}", run.stderr);
+}
+
+/// Ctrl-C completes the interrupt future that flags2_asyncio awaits beside the
+/// downloads: the loop stops at once, the requests in flight are dropped, and the
+/// report still comes, with exit status 0.
+#[test]
+fn ctrl_c_stops_flags2_asyncio_and_still_reports() {
+    let server = FlagServer::start(&["--delay", "5"]);
+    let dir = TempDir::new("ctrl-c-async");
+    let args = ["-m", "2", "BR", "CN", "ID", "IN", "US"];
+    let client = Client::spawn(
+        "flags2_asyncio",
+        &[&args[..], &["--base-url", &server.base_url()]].concat(),
+        &dir,
+    );
+    for _ in 0..2 {
+        server.wait_for_line(|line| line.contains("delay:"));
+    }
+    let interrupted = Command::new("kill")
+        .args(["-INT", &client.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(interrupted.success());
+    let run = client.finish();
+    run.assert_no_panic();
+    assert!(run.status.success(), "{}", run.stderr);
+    let lines = run.lines();
+    assert!(lines.contains(&"  0 flags downloaded."), "{}", run.stdout);
+    assert!(lines.last().unwrap().starts_with("Elapsed time: "));
+    assert!(run.stderr.contains("Interrupted"), "{}", run.stderr);
+    // The two requests in flight were dropped, not left to time out and be counted.
+    assert!(!run.stdout.contains("error"), "{}", run.stdout);
 }

@@ -157,3 +157,48 @@ fn spinner_prime_proc_checks_the_books_number() {
     let run = run_example("spinner_prime_proc", &["--number", "999"]);
     check_spinner(&run, "Child {", "999 is not prime");
 }
+
+#[test]
+fn spinner_async_spins_then_answers() {
+    let run = run_example("spinner_async", &[]);
+    check_spinner(&run, "JoinHandle {", "Answer: 42");
+    assert!(
+        run.stdout.matches("thinking!").count() >= 3,
+        "{:?}",
+        run.stdout
+    );
+}
+
+/// A spinner task that never ran: its object, then the answer, and nothing between.
+fn check_spinner_never_ran(run: &Run, last_line: &str) {
+    assert!(run.status.success(), "{run:#?}");
+    let lines = run.lines();
+    assert_eq!(lines.len(), 2, "{:?}", run.stdout);
+    assert!(
+        lines[0].starts_with("spinner object: JoinHandle {"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[1], last_line);
+}
+
+#[test]
+fn spinner_async_experiment_blocks_the_spinner() {
+    let run = run_example("spinner_async_experiment", &[]);
+    check_spinner_never_ran(&run, "Answer: 42");
+}
+
+#[test]
+fn spinner_prime_async_in_its_three_modes() {
+    let prime = "5,000,111,000,222,021 is prime";
+    let run = run_example("spinner_prime_async", &[]);
+    check_spinner(&run, "JoinHandle {", prime);
+    let run = run_example("spinner_prime_async", &["--mode", "broken"]);
+    check_spinner_never_ran(&run, prime);
+    let run = run_example("spinner_prime_async", &["--mode", "process"]);
+    check_spinner(&run, "JoinHandle {", prime);
+    let run = run_example(
+        "spinner_prime_async",
+        &["--mode", "process", "--number", "999"],
+    );
+    check_spinner(&run, "JoinHandle {", "999 is not prime");
+}

@@ -80,15 +80,23 @@ pub fn download_one(cc: &str, base_url: &str, verbose: bool) -> Result<DownloadS
             save_flag(&image, &format!("{cc}.gif"))?;
             (DownloadStatus::Ok, "OK".to_string())
         }
-        Err(FlagError::Http {
-            status: 404, url, ..
-        }) => (DownloadStatus::NotFound, format!("not found: {url}")),
-        Err(error) => return Err(error),
+        Err(error) => not_found(error)?,
     };
     if verbose {
         say!("{cc} {msg}");
     }
     Ok(status)
+}
+
+/// What `download_one` makes of a failed GET: a 404 is a status, with the message
+/// `not found: <url>`; anything else stays an error for the caller to count.
+pub fn not_found(error: FlagError) -> Result<(DownloadStatus, String), FlagError> {
+    match error {
+        FlagError::Http {
+            status: 404, url, ..
+        } => Ok((DownloadStatus::NotFound, format!("not found: {url}"))),
+        error => Err(error),
+    }
 }
 
 /// A `tqdm`-like bar on stderr (hidden in verbose mode, and when stderr is not a
@@ -107,10 +115,11 @@ pub fn progress_bar(len: usize, verbose: bool) -> ProgressBar {
 
 /// A future that Ctrl-C cancels: the Rust stand-in for Python's `KeyboardInterrupt`.
 ///
-/// Check it with `done()` between downloads, or put it among the futures that
-/// `as_completed` watches: it completes the moment Ctrl-C is pressed, so the loop
-/// wakes up at once. A second Ctrl-C exits immediately (status 130).
-pub fn ctrl_c_future<T: Send + Sync + 'static>() -> Future<T> {
+/// Check it with `done()` between downloads, put it among the futures that
+/// `as_completed` watches (through [`Future::erase_type`], whatever their type), or
+/// await it beside the downloads: it completes the moment Ctrl-C is pressed, so the
+/// loop wakes up at once. A second Ctrl-C exits immediately (status 130).
+pub fn ctrl_c_future() -> Future<()> {
     let interrupt = Future::new();
     let handle = interrupt.clone();
     let presses = AtomicUsize::new(0);

@@ -6,10 +6,13 @@
 //!
 //! - [`codes`]: `POP20_CC`, the 194 codes with a flag, AA..ZZ;
 //! - [`http`]: the server labels, `get_flag`, `save_flag` and the error type;
+//! - [`http_async`]: the async `get_flag` of the asyncio clients;
+//! - [`event_loop`]: their `asyncio.run`;
 //! - [`flags1`]: the `main` of `flags`, `flags_threadpool`, `flags_threadpool_futures`
 //!   and `flags_processpool` (the book's `flags.main`);
 //! - [`flags2`]: the command line, reports, `download_one`, progress bar and Ctrl-C
-//!   handling of `flags2_sequential` and `flags2_threadpool` (`flags2_common.py`);
+//!   handling of `flags2_sequential`, `flags2_threadpool` and `flags2_asyncio`
+//!   (`flags2_common.py`);
 //! - [`gif`]: the made-up flag images that `flags_server` serves.
 #![allow(dead_code)]
 
@@ -25,7 +28,9 @@ macro_rules! say {
 pub(crate) use say;
 
 pub mod codes;
+pub mod event_loop;
 pub mod flags1;
 pub mod flags2;
 pub mod gif;
 pub mod http;
+pub mod http_async;

@@ -105,7 +105,7 @@ pub fn is_prime(n: u64) -> bool {
 
 /// ⌊√n⌋, like Python's `math.isqrt` (`u64::isqrt` needs Rust 1.84; the crate
 /// supports 1.80).
-fn isqrt(n: u64) -> u64 {
+pub fn isqrt(n: u64) -> u64 {
     let mut root = (n as f64).sqrt() as u64;
     while u128::from(root) * u128::from(root) > u128::from(n) {
         root -= 1;

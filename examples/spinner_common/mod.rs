@@ -1,12 +1,14 @@
 //! The spinner shared by `spinner_thread`, `spinner_proc`, `spinner_prime_thread` and
 //! `spinner_prime_proc`: the book's `spin(msg, done)`, and what a spinner *process*
-//! needs to run it.
+//! needs to run it. The async spinners' coroutine is in [`spin_async`].
 //!
 //! Python's `done` is an `Event`; `done.wait(.1)` sleeps up to 0.1 s and says whether
 //! the event was set. In Rust the event is a channel that nobody ever sends on:
 //! `recv_timeout` waits up to 0.1 s, and dropping the sender (the supervisor's
 //! `done.set()`) wakes the spinner at once with `Disconnected`.
 #![allow(dead_code)] // the thread examples do not use the process half
+
+pub mod spin_async;
 
 use std::io::{self, Read, Write};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
