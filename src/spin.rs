@@ -12,6 +12,11 @@
 
 use std::time::{Duration, Instant};
 
+/// How long a thread waiting in a thread pool's `result()`, or an await of a thread
+/// pool's future, stays awake before it sleeps: about what a short task's round trip
+/// takes when both ends are awake, less than waking a sleeping thread costs here.
+pub(crate) const WAIT_AWAKE_LIMIT: Duration = Duration::from_micros(20);
+
 /// Checks `ready` until it says `true` (then returns `true`) or `limit` has passed
 /// (then `false`), yielding the CPU between checks. (Busy `pause`s before the
 /// yields measured worse for the process pool, 1 to 2 µs a round trip, and no

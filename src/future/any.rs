@@ -116,6 +116,10 @@ impl<U: Send + Sync + 'static> SharedState<Erased> for View<U> {
         self.0.raised()
     }
 
+    fn await_awake(&self) -> bool {
+        self.0.inner.await_awake()
+    }
+
     fn register_waker(&self, slot: &mut Option<usize>, waker: &Waker) -> bool {
         self.0.inner.register_waker(slot, waker)
     }

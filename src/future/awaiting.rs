@@ -8,6 +8,15 @@
 //! checks the state under the future's lock, the same lock under which completion
 //! takes the wakers out, so a completion racing the first poll is never missed.
 //!
+//! A thread pool's task is often short, and waking a sleeping runtime thread costs more
+//! than such a task (see [`crate::spin`]). So for [`WAIT_AWAKE_LIMIT`] after its first
+//! poll, an await of a thread pool's future does not leave its waker yet: it wakes its
+//! own task and returns `Pending`, so the runtime runs whatever else is ready and polls
+//! it again instead of going to sleep. It never blocks the runtime's thread, and costs
+//! one or two extra polls when the task takes longer. Other futures (hand-made, or a
+//! process pool's, whose round trip goes through the pool's connection thread) leave
+//! their waker at once.
+//!
 //! Dropping an await (a `select!` that took another branch, a runtime timeout) only
 //! stops waiting: its waker is removed and the task goes on. Cancelling stays explicit,
 //! with [`Future::cancel`]. (asyncio cancels the task when a wrapping future is
@@ -17,8 +26,10 @@
 use std::future::IntoFuture;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use super::Future;
+use crate::spin::WAIT_AWAKE_LIMIT;
 use crate::Error;
 
 /// The async wait for a future's result in place: what `(&fut).await` runs.
@@ -39,8 +50,7 @@ use crate::Error;
 #[must_use = "an await does nothing unless polled"]
 pub struct AwaitRef<'a, T> {
     future: &'a Future<T>,
-    /// This await's slot among the future's wakers, once it has one.
-    slot: Option<usize>,
+    waiting: Waiting,
 }
 
 /// The async wait for an owned copy of a future's result: what `fut.await` runs on a
@@ -69,21 +79,41 @@ pub struct AwaitRef<'a, T> {
 #[must_use = "an await does nothing unless polled"]
 pub struct AwaitOwned<T> {
     future: Future<T>,
+    waiting: Waiting,
+}
+
+/// Where an await is in its wait.
+#[derive(Default)]
+struct Waiting {
+    /// When it was first polled, if it stays awake a moment (a thread pool's future).
+    awake_since: Option<Instant>,
+    /// Its slot among the future's wakers, once it left one.
     slot: Option<usize>,
 }
 
 impl<T> Future<T> {
-    /// Ready once the future is done; otherwise stores the task's waker in `slot`.
-    fn poll_done(&self, slot: &mut Option<usize>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.done() || !self.inner.register_waker(slot, cx.waker()) {
+    /// Ready once the future is done; otherwise stays awake a moment (see the module
+    /// doc), then leaves the task's waker.
+    fn poll_done(&self, waiting: &mut Waiting, cx: &mut Context<'_>) -> Poll<()> {
+        if self.done() {
             return Poll::Ready(());
+        }
+        if waiting.slot.is_none() && self.inner.await_awake() {
+            let since = *waiting.awake_since.get_or_insert_with(Instant::now);
+            if since.elapsed() < WAIT_AWAKE_LIMIT {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        }
+        if !self.inner.register_waker(&mut waiting.slot, cx.waker()) {
+            return Poll::Ready(()); // done meanwhile: nothing was stored
         }
         Poll::Pending
     }
 
     /// Removes the waker of a dropped await that never saw the future done.
-    fn forget_waker(&self, slot: Option<usize>) {
-        if let Some(index) = slot {
+    fn forget_waker(&self, waiting: &Waiting) {
+        if let Some(index) = waiting.slot {
             if !self.done() {
                 self.inner.remove_waker(index);
             }
@@ -97,8 +127,8 @@ impl<'a, T> std::future::Future for AwaitRef<'a, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let future = this.future;
-        future.poll_done(&mut this.slot, cx).map(|()| {
-            this.slot = None; // done: completion took the wakers
+        future.poll_done(&mut this.waiting, cx).map(|()| {
+            this.waiting.slot = None; // done: completion took the wakers
             future.outcome_now().expect("a done future has an outcome")
         })
     }
@@ -109,8 +139,8 @@ impl<T: Clone> std::future::Future for AwaitOwned<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.future.poll_done(&mut this.slot, cx).map(|()| {
-            this.slot = None;
+        this.future.poll_done(&mut this.waiting, cx).map(|()| {
+            this.waiting.slot = None;
             let outcome = this.future.outcome_now();
             outcome.expect("a done future has an outcome").cloned()
         })
@@ -119,13 +149,13 @@ impl<T: Clone> std::future::Future for AwaitOwned<T> {
 
 impl<T> Drop for AwaitRef<'_, T> {
     fn drop(&mut self) {
-        self.future.forget_waker(self.slot);
+        self.future.forget_waker(&self.waiting);
     }
 }
 
 impl<T> Drop for AwaitOwned<T> {
     fn drop(&mut self) {
-        self.future.forget_waker(self.slot);
+        self.future.forget_waker(&self.waiting);
     }
 }
 
@@ -137,7 +167,7 @@ impl<'a, T> IntoFuture for &'a Future<T> {
     fn into_future(self) -> AwaitRef<'a, T> {
         AwaitRef {
             future: self,
-            slot: None,
+            waiting: Waiting::default(),
         }
     }
 }
@@ -150,7 +180,7 @@ impl<T: Clone> IntoFuture for Future<T> {
     fn into_future(self) -> AwaitOwned<T> {
         AwaitOwned {
             future: self,
-            slot: None,
+            waiting: Waiting::default(),
         }
     }
 }

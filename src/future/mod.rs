@@ -112,6 +112,8 @@ trait SharedState<T>: Send + Sync {
     fn add_waiter(&self, waiter: &Arc<Waiter>, key: usize) -> bool;
     fn remove_waiter(&self, waiter: &Arc<Waiter>);
     fn raised(&self) -> bool;
+    /// Whether an await stays awake a moment before leaving its waker.
+    fn await_awake(&self) -> bool;
     fn register_waker(&self, slot: &mut Option<usize>, waker: &Waker) -> bool;
     fn remove_waker(&self, slot: usize);
     fn erase_type(&self, me: &Future<T>) -> AnyFuture;
@@ -131,8 +133,26 @@ struct Inner<T> {
     /// under `shared`'s lock, before the state says "done". The error is boxed to keep
     /// futures small: a future is allocated per task, and most succeed.
     outcome: OnceLock<Result<T, Box<Error>>>,
-    /// Whether a waiter stays awake a moment before sleeping (see `spin_until_done`).
-    spin_before_sleeping: bool,
+    /// How a waiter stays awake a moment before sleeping, for a result about to come.
+    wait_awake: WaitAwake,
+}
+
+/// Who waits awake, briefly, before sleeping (see [`crate::spin`]), by who completes
+/// the future.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WaitAwake {
+    /// A process pool's future: `result()` helps the worker link instead (see
+    /// [`Helper`]), and an await sleeps at once: awake, it would take the CPU from the
+    /// connection thread that completes the future (28 µs a round trip instead of 8 µs
+    /// on two cores, `benches/async_await.rs`).
+    Never,
+    /// A future made with [`Future::new`]: `result()` waits awake a moment; an await
+    /// sleeps at once, since nothing says that the result is near.
+    InResult,
+    /// A thread pool's future: `result()` waits awake a moment, and so does an await,
+    /// by yielding to its runtime (see `awaiting.rs`): a short task's result comes
+    /// sooner than a sleeping thread could be woken.
+    InResultAndAwait,
 }
 
 struct Shared<T> {
@@ -177,17 +197,22 @@ impl<T: Send + Sync + 'static> Future<T> {
     /// [`set_result`]: Future::set_result
     /// [`set_exception`]: Future::set_exception
     pub fn new() -> Future<T> {
-        Future::with_spinning(true)
+        Future::waiting(WaitAwake::InResult)
+    }
+
+    /// A future that a thread pool completes: waiters and awaits stay awake a moment.
+    pub(crate) fn new_thread_pool() -> Future<T> {
+        Future::waiting(WaitAwake::InResultAndAwait)
     }
 
     /// A future that a process pool completes: waiting for it does not spin on
     /// `done()`. It helps the future's worker link instead, once its task is sent
     /// (see [`Helper`]), and otherwise sleeps at once.
     pub(crate) fn new_remote() -> Future<T> {
-        Future::with_spinning(false)
+        Future::waiting(WaitAwake::Never)
     }
 
-    fn with_spinning(spin_before_sleeping: bool) -> Future<T> {
+    fn waiting(wait_awake: WaitAwake) -> Future<T> {
         Future {
             inner: Arc::new(Inner {
                 shared: Mutex::new(Shared {
@@ -197,7 +222,7 @@ impl<T: Send + Sync + 'static> Future<T> {
                 done_signal: Condvar::new(),
                 state: AtomicU8::new(FutureState::Pending as u8),
                 outcome: OnceLock::new(),
-                spin_before_sleeping,
+                wait_awake,
             }),
         }
     }
@@ -474,6 +499,10 @@ impl<T: Send + Sync + 'static> SharedState<T> for Inner<T> {
         matches!(self.outcome.get(), Some(Err(error)) if **error != Error::Cancelled)
     }
 
+    fn await_awake(&self) -> bool {
+        self.wait_awake == WaitAwake::InResultAndAwait
+    }
+
     fn register_waker(&self, slot: &mut Option<usize>, waker: &Waker) -> bool {
         let mut shared = self.shared.lock();
         if shared.state.is_done() {
@@ -509,9 +538,9 @@ impl<T> Inner<T> {
     /// pool whose worker is awake) before sleeping: see [`crate::spin`]. Not for a
     /// process pool's futures ([`Future::new_remote`]).
     fn spin_until_done(&self, timeout: Option<Duration>) -> bool {
-        const SPIN_LIMIT: Duration = Duration::from_micros(20);
-        let limit = timeout.map_or(SPIN_LIMIT, |timeout| timeout.min(SPIN_LIMIT));
-        self.spin_before_sleeping
+        let limit = crate::spin::WAIT_AWAKE_LIMIT;
+        let limit = timeout.map_or(limit, |timeout| timeout.min(limit));
+        self.wait_awake != WaitAwake::Never
             && crate::spin::spin_until(limit, || {
                 FutureState::from_u8(self.state.load(Ordering::Acquire)).is_done()
             })

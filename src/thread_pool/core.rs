@@ -101,7 +101,7 @@ impl PoolCore {
             return Err(Error::Shutdown);
         }
         self.adjust_thread_count(&mut control)?;
-        let future = Future::new();
+        let future = Future::new_thread_pool();
         let job: Job = Box::new(Task {
             future: future.clone(),
             func,
