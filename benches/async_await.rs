@@ -136,7 +136,10 @@ fn process_pool_figures(runtime: &tokio::runtime::Runtime) {
     println!("| ProcessPoolExecutor, {WORKERS} workers | round trip median |");
     println!("|---|---:|");
     println!("| `result()` | {:.2} µs |", blocking * 1e6);
-    println!("| `.await` (tokio, current thread) | {:.2} µs |", awaited * 1e6);
+    println!(
+        "| `.await` (tokio, current thread) | {:.2} µs |",
+        awaited * 1e6
+    );
 }
 
 fn main() {

@@ -2,7 +2,8 @@
 //!
 //! Run tasks on a pool of threads ([`ThreadPoolExecutor`]) or of worker processes
 //! ([`ProcessPoolExecutor`]), get a [`Future`] for each, and wait for them one at a time
-//! ([`Future::result`]), as they complete ([`as_completed`]) or by a rule ([`wait`]).
+//! ([`Future::result`]), as they complete ([`as_completed`]) or by a rule ([`wait`]), or
+//! await them from async code on any runtime (see [Async](#async)).
 //! The names and the behaviour are Python's; errors are values of one type, [`Error`].
 //!
 //! # Threads
@@ -79,6 +80,47 @@
 //! Executors of your own complete futures with
 //! [`set_running_or_notify_cancel`](Future::set_running_or_notify_cancel),
 //! [`set_result`](Future::set_result) and [`set_exception`](Future::set_exception).
+//!
+//! # Async
+//!
+//! Every [`Future`] can be awaited, on any runtime (tokio, smol,
+//! `futures::executor::block_on`): Python's `asyncio.wrap_future`, built in. The crate
+//! depends on no runtime. `(&fut).await` gives `Result<&T, Error>`, like
+//! [`result`](Future::result); `fut.await` on an owned handle gives `Result<T, Error>`
+//! (`T: Clone`) and can be spawned. No thread waits: the task's completion wakes the
+//! awaiting task. Dropping an await (a `select!`, a runtime timeout) only stops waiting;
+//! cancelling stays explicit, [`Future::cancel`]. [`as_completed_async`] (a `Stream`)
+//! and [`wait_async`] are the async [`as_completed`] and [`wait`]; for a deadline, use
+//! the runtime's own timeout.
+//!
+//! So a tokio program hands blocking or CPU-heavy work to a pool and awaits it, Python's
+//! `loop.run_in_executor`: threads for blocking calls, processes for CPU work that must
+//! not stall the event loop, or crash it:
+//!
+//! ```
+//! use concurrent_futures::{Error, ProcessPoolExecutor, ThreadPoolExecutor};
+//!
+//! fn sum_of_squares(n: u64) -> u64 {
+//!     (1..=n).map(|i| i * i).sum()
+//! }
+//!
+//! fn main() -> Result<(), Error> {
+//!     concurrent_futures::init();
+//!     let threads = ThreadPoolExecutor::with_max_workers(2)?;
+//!     let processes = ProcessPoolExecutor::with_max_workers(2)?;
+//!     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//!     runtime.block_on(async {
+//!         let read = threads.submit(|| std::fs::read_to_string("Cargo.toml").is_ok())?;
+//!         let squares = processes.submit(sum_of_squares, 1_000)?;
+//!         assert!(read.await?);                    // owned: Result<bool, Error>
+//!         assert_eq!((&squares).await?, &333_833_500); // in place: Result<&u64, Error>
+//!         Ok(())
+//!     })
+//! }
+//! ```
+//!
+//! Futures of different result types wait together as [`AnyFuture`]s
+//! ([`Future::erase_type`]), in [`wait`], [`as_completed`] and their async forms.
 //!
 //! # Errors
 //!

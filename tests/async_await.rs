@@ -476,3 +476,31 @@ fn futures_of_different_types_wait_together() {
     });
     assert_eq!(asynchronously, (2, 2, true));
 }
+
+/// A thread pool's future: for a moment after the first poll the await wakes its own
+/// task instead of leaving a waker (the runtime stays awake for a short task), then
+/// it leaves one, which the completion wakes.
+#[test]
+fn a_thread_pool_await_stays_awake_a_moment_then_leaves_its_waker() {
+    with_deadline(|| {
+        let pool = ThreadPoolExecutor::with_max_workers(1).unwrap();
+        let (gate, gate_rx) = mpsc::channel::<u64>();
+        let fut = pool.submit(move || gate_rx.recv().unwrap()).unwrap();
+        let (count, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut awaiting = pin!((&fut).into_future());
+        assert!(awaiting.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "it woke its own task");
+        assert_eq!(Arc::strong_count(&count), 2, "and left no waker yet");
+        // Awake for a bounded moment: polled again and again, it leaves its waker.
+        while Arc::strong_count(&count) == 2 {
+            assert!(awaiting.as_mut().poll(&mut cx).is_pending());
+        }
+        let woken_before = count.0.load(Ordering::SeqCst);
+        gate.send(5).unwrap();
+        while count.0.load(Ordering::SeqCst) == woken_before {
+            std::thread::yield_now(); // the completion wakes the stored waker
+        }
+        assert_eq!(awaiting.as_mut().poll(&mut cx), Poll::Ready(Ok(&5)));
+    });
+}
