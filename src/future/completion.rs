@@ -1,16 +1,17 @@
 //! The executor's side of a future: Python's `set_running_or_notify_cancel`,
 //! `set_result` and `set_exception`, and the user's `cancel`.
 //!
-//! Every transition takes the state lock, writes the outcome (if any), flips the state,
+//! Every transition into a done state takes the state lock, writes the outcome (a
+//! cancelled future has none: its state says it), flips the state,
 //! takes the callbacks and waiters out, and only then, with the lock released, wakes
 //! blocked `result()` callers, tells the waiters and runs the callbacks. Nothing foreign
 //! (a callback, another future's lock) is ever called with the lock held, so there is no
 //! lock order to get wrong.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
 
-use super::{Callback, Future, FutureState};
+use super::sync::MutexGuard;
+use super::{Callback, Future, FutureState, Listeners, Shared};
 use crate::Error;
 
 impl<T> Future<T> {
@@ -35,13 +36,20 @@ impl<T> Future<T> {
     /// [`cancel`](Future::cancel) on the typed cell.
     pub(super) fn cancel_typed(&self) -> bool {
         let shared = self.inner().shared.lock();
-        match shared.state {
-            FutureState::Running | FutureState::Finished => return false,
-            FutureState::Cancelled => return true,
-            FutureState::Pending => {}
+        // A compare-and-swap, not a store: a worker may start the task right now,
+        // without the lock (see `set_running_typed`). Exactly one of them wins.
+        match self
+            .inner()
+            .try_transition(FutureState::Pending, FutureState::Cancelled)
+        {
+            Ok(()) => {
+                // A cancelled future's outcome is its state: nothing to write.
+                self.finish_locked(shared, false);
+                true
+            }
+            Err(FutureState::Cancelled) => true,
+            Err(_) => false,
         }
-        self.finish_locked(shared, Err(Error::Cancelled), FutureState::Cancelled);
-        true
     }
 
     /// Marks the future as running, unless it was cancelled (for executors).
@@ -56,23 +64,23 @@ impl<T> Future<T> {
 
     /// [`set_running_or_notify_cancel`](Future::set_running_or_notify_cancel) on the
     /// typed cell.
+    ///
+    /// The one transition that takes no lock: Pending → Running is a compare-and-swap
+    /// on the state word. Nobody is told about it (only done states are announced),
+    /// and the rival transitions out of Pending (`cancel`, and `complete` of a pending
+    /// future) run under the lock but change the state with a compare-and-swap or
+    /// after it, so exactly one transition out of Pending wins (docs/architecture.md,
+    /// "Why the races are safe").
     pub(super) fn set_running_typed(&self) -> Result<bool, Error> {
-        let mut shared = self.inner().shared.lock();
-        match shared.state {
-            FutureState::Pending => {
-                shared.state = FutureState::Running;
-                self.inner()
-                    .state
-                    .store(FutureState::Running as u8, Ordering::Release);
-                Ok(true)
-            }
-            FutureState::Cancelled => Ok(false),
-            FutureState::Running | FutureState::Finished => {
-                drop(shared);
-                Err(Error::InvalidState(format!(
-                    "{self:?} cannot be started again"
-                )))
-            }
+        match self
+            .inner()
+            .try_transition(FutureState::Pending, FutureState::Running)
+        {
+            Ok(()) => Ok(true),
+            Err(FutureState::Cancelled) => Ok(false),
+            Err(_) => Err(Error::InvalidState(format!(
+                "{self:?} cannot be started again"
+            ))),
         }
     }
 
@@ -110,11 +118,11 @@ impl<T> Future<T> {
             )));
         };
         let shared = inner.shared.lock();
-        if shared.state.is_done() {
+        if inner.state_now().is_done() {
             drop(shared);
             return Err(Error::InvalidState(format!("{self:?} is already done")));
         }
-        self.finish_locked(shared, outcome, FutureState::Finished);
+        self.finish_with(shared, outcome);
         Ok(())
     }
 
@@ -128,45 +136,44 @@ impl<T> Future<T> {
         outcome: Result<T, Error>,
     ) -> Result<(), Result<T, Error>> {
         let shared = self.inner().shared.lock();
-        if shared.state.is_done() {
+        if self.inner().state_now().is_done() {
             return Ok(());
         }
-        let has_callbacks = shared
-            .listeners
-            .as_ref()
-            .is_some_and(|listeners| !listeners.callbacks.is_empty());
-        if has_callbacks {
+        if shared.listeners.has_callbacks() {
             return Err(outcome);
         }
-        self.finish_locked(shared, outcome, FutureState::Finished);
+        self.finish_with(shared, outcome);
         Ok(())
     }
 
-    /// The one place a future becomes done. Takes the held lock, releases it before
-    /// waking anyone.
-    fn finish_locked(
-        &self,
-        mut shared: parking_lot::MutexGuard<'_, super::Shared<T>>,
-        outcome: Result<T, Error>,
-        state: FutureState,
-    ) {
-        let failed = matches!(&outcome, Err(error) if *error != Error::Cancelled);
+    /// Finishes a future that is not done (checked under the held lock) with
+    /// `outcome`: written first, then published by the state's change to Finished.
+    fn finish_with(&self, shared: MutexGuard<'_, Shared<T>>, outcome: Result<T, Error>) {
+        let failed = outcome.is_err();
         if self.inner().outcome.set(outcome.map_err(Box::new)).is_err() {
             unreachable!("the outcome is only set under the lock, in a non-done state");
         }
-        shared.state = state;
-        self.inner().state.store(state as u8, Ordering::Release);
-        let listeners = shared.listeners.take();
+        self.inner().finish_state(&shared);
+        self.finish_locked(shared, failed);
+    }
+
+    /// The one place a future that just became done tells its listeners: takes them
+    /// out under the held lock, releases it, then wakes and calls them.
+    fn finish_locked(&self, mut shared: MutexGuard<'_, Shared<T>>, failed: bool) {
+        let listeners = std::mem::replace(&mut shared.listeners, Listeners::Nobody);
         drop(shared);
 
-        self.inner().done_signal.notify_all();
-        if let Some(listeners) = listeners {
-            listeners.wakers.wake_all();
-            for (waiter, key) in listeners.waiters {
-                waiter.notify(key, failed);
-            }
-            for callback in listeners.callbacks {
-                self.run_callback(callback);
+        match listeners {
+            Listeners::Nobody => {}
+            Listeners::OneWaiter(waiter) => waiter.notify(self.address(), failed),
+            Listeners::Lists(lists) => {
+                lists.wakers.wake_all();
+                for waiter in lists.waiters {
+                    waiter.notify(self.address(), failed);
+                }
+                for callback in lists.callbacks {
+                    self.run_callback(callback);
+                }
             }
         }
     }

@@ -7,8 +7,9 @@ use std::thread::{self, JoinHandle};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::{Condvar, Mutex};
 
-use super::work_item::{Job, Task};
+use super::work_item::Job;
 use super::{worker, Initializer};
+use crate::future::FutureTask;
 use crate::{Error, Future};
 
 /// Numbers pools without a name prefix, as Python's `ThreadPoolExecutor-<n>`.
@@ -101,11 +102,8 @@ impl PoolCore {
             return Err(Error::Shutdown);
         }
         self.adjust_thread_count(&mut control)?;
-        let future = Future::new_thread_pool();
-        let job: Job = Box::new(Task {
-            future: future.clone(),
-            func,
-        });
+        let (future, job) = FutureTask::new(func);
+        let job: Job = job;
         let sender = control.sender.as_ref().expect("checked above");
         // The queue cannot be disconnected: `self.queue` is a receiver that lives as
         // long as this core.

@@ -1,24 +1,29 @@
 //! Collapsing duplicate futures (Python's `set(fs)`), cheaply.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::Future;
 
-/// The futures in first-seen order, each once.
+/// Futures by address: a future's address is what its waiter is told when it is done.
+pub(super) type IndexByAddress = HashMap<usize, usize, BuildHasherDefault<AddressHasher>>;
+
+/// The futures in first-seen order, each once, and each one's index by its address.
 pub(super) fn unique_futures<'a, T: 'a>(
     futures: impl IntoIterator<Item = &'a Future<T>>,
-) -> Vec<Future<T>> {
+) -> (Vec<Future<T>>, IndexByAddress) {
     let futures = futures.into_iter();
-    let mut seen: HashSet<usize, BuildHasherDefault<AddressHasher>> =
-        HashSet::with_capacity_and_hasher(futures.size_hint().0, Default::default());
+    let mut index =
+        IndexByAddress::with_capacity_and_hasher(futures.size_hint().0, Default::default());
     let mut unique = Vec::with_capacity(futures.size_hint().0);
     for future in futures {
-        if seen.insert(future.address()) {
+        if let Entry::Vacant(slot) = index.entry(future.address()) {
+            slot.insert(unique.len());
             unique.push(future.clone());
         }
     }
-    unique
+    (unique, index)
 }
 
 /// Futures hash as their address, which is already unique: one multiply spreads the
@@ -53,7 +58,8 @@ mod tests {
     fn duplicates_collapse_in_first_seen_order() {
         let a: Future<u8> = Future::new();
         let b: Future<u8> = Future::new();
-        let unique = unique_futures([&a, &b, &a, &b.clone(), &a]);
-        assert_eq!(unique, vec![a, b]);
+        let (unique, index) = unique_futures([&a, &b, &a, &b.clone(), &a]);
+        assert_eq!(unique, vec![a.clone(), b.clone()]);
+        assert_eq!((index[&a.address()], index[&b.address()]), (0, 1));
     }
 }
