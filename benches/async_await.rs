@@ -14,9 +14,13 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use concurrent_futures::{ProcessPoolExecutor, ThreadPoolExecutor};
+use support::offload::{
+    median_latency, ours_round_trip, ours_throughput, spawn_blocking_round_trip,
+    spawn_blocking_throughput,
+};
 use support::{load_average, median, rounds};
 
 concurrent_futures::init_before_main!();
@@ -31,46 +35,6 @@ fn noop(n: u64) -> u64 {
     n
 }
 
-/// The median of `iterations` timed awaits of `one()`.
-async fn median_latency<F: std::future::IntoFuture>(
-    iterations: usize,
-    mut one: impl FnMut() -> F,
-) -> f64 {
-    let mut samples = Vec::with_capacity(iterations);
-    for _ in 0..iterations {
-        let start = Instant::now();
-        std::hint::black_box(one().await);
-        samples.push(start.elapsed().as_secs_f64());
-    }
-    median(samples)
-}
-
-async fn ours_throughput(pool: &ThreadPoolExecutor) -> Duration {
-    let start = Instant::now();
-    let futures: Vec<_> = (0..TASKS as u64)
-        .map(|i| pool.submit(move || i).unwrap())
-        .collect();
-    let mut sum = 0;
-    for fut in &futures {
-        sum += fut.await.unwrap();
-    }
-    assert_eq!(sum, (TASKS as u64 - 1) * TASKS as u64 / 2);
-    start.elapsed()
-}
-
-async fn spawn_blocking_throughput() -> Duration {
-    let start = Instant::now();
-    let handles: Vec<_> = (0..TASKS as u64)
-        .map(|i| tokio::task::spawn_blocking(move || i))
-        .collect();
-    let mut sum = 0;
-    for handle in handles {
-        sum += handle.await.unwrap();
-    }
-    assert_eq!(sum, (TASKS as u64 - 1) * TASKS as u64 / 2);
-    start.elapsed()
-}
-
 fn per_second(seconds: f64) -> f64 {
     TASKS as f64 / seconds
 }
@@ -79,19 +43,18 @@ fn thread_pool_figures(runtime: &tokio::runtime::Runtime) {
     let pool = ThreadPoolExecutor::with_max_workers(WORKERS).unwrap();
     runtime.block_on(async {
         // Warm up: start every thread of both pools.
-        ours_throughput(&pool).await;
-        spawn_blocking_throughput().await;
+        ours_throughput(&pool, TASKS).await;
+        spawn_blocking_throughput(TASKS).await;
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for _ in 0..rounds() {
-            ours.push(ours_throughput(&pool).await.as_secs_f64());
-            theirs.push(spawn_blocking_throughput().await.as_secs_f64());
+            ours.push(ours_throughput(&pool, TASKS).await.as_secs_f64());
+            theirs.push(spawn_blocking_throughput(TASKS).await.as_secs_f64());
         }
         let (ours_rate, theirs_rate) = (per_second(median(ours)), per_second(median(theirs)));
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for _ in 0..rounds() {
-            ours.push(median_latency(ROUND_TRIPS, || pool.submit(|| 1_u64).unwrap()).await);
-            let spawn = || tokio::task::spawn_blocking(|| 1_u64);
-            theirs.push(median_latency(ROUND_TRIPS, spawn).await);
+            ours.push(ours_round_trip(&pool, ROUND_TRIPS).await);
+            theirs.push(spawn_blocking_round_trip(ROUND_TRIPS).await);
         }
         let (ours_rt, theirs_rt) = (median(ours), median(theirs));
         println!();
@@ -143,10 +106,7 @@ fn process_pool_figures(runtime: &tokio::runtime::Runtime) {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .max_blocking_threads(WORKERS)
-        .build()
-        .unwrap();
+    let runtime = support::offload::runtime(WORKERS);
     println!(
         "awaiting from tokio, {WORKERS} threads each, median of {} rounds",
         rounds()

@@ -15,6 +15,12 @@
 //! footer, and the speed-up of the median wall time over `primes_sequential`'s. The
 //! load average before and after is printed too: the figures only mean something on
 //! a quiet machine. `primes_proc_pool` is skipped while its example is not there.
+//!
+//! Then the book's Figure 19-2: the wall time of `primes_threads`, `primes_procs` and
+//! `primes_proc_pool` with 1 to 2 × CPUs workers, beside `primes_sequential`'s, drawn
+//! into docs/figures/primes_workers.svg.
+
+mod support;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -149,4 +155,43 @@ fn main() {
             sequential / wall
         );
     }
+    draw_workers_figure(&examples_dir, rounds, sequential);
+}
+
+/// The parallel checkers swept over the number of workers (the book's Figure 19-2).
+const SWEPT: [(&str, &str); 3] = [
+    ("primes_threads", "threads"),
+    ("primes_procs", "processes (hand-made)"),
+    ("primes_proc_pool", "ProcessPoolExecutor"),
+];
+
+fn draw_workers_figure(examples_dir: &Path, rounds: usize, sequential: f64) {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers: Vec<usize> = (1..=2 * cpus).collect();
+    let mut series = Vec::new();
+    for (example, label) in SWEPT {
+        let binary = examples_dir.join(format!("{example}{}", env::consts::EXE_SUFFIX));
+        if !binary.exists() {
+            continue;
+        }
+        let points = workers
+            .iter()
+            .map(|&n| {
+                let arg = n.to_string();
+                let mut walls: Vec<f64> =
+                    (0..rounds).map(|_| run_once(&binary, &[&arg]).0).collect();
+                (n as f64, median(&mut walls))
+            })
+            .collect::<Vec<_>>();
+        println!("{label}: {points:.3?}");
+        series.push((label, points));
+    }
+    let flat = workers.iter().map(|&n| (n as f64, sequential)).collect();
+    series.push(("sequential", flat));
+    support::plot::line_chart(
+        "primes_workers.svg",
+        &format!("20 prime checks, wall time by workers ({cpus} CPUs, lower is better)"),
+        ("workers", "seconds"),
+        &series,
+    );
 }

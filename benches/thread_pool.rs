@@ -1,8 +1,17 @@
 //! Thread pool figures, side by side in one run with rayon and the `threadpool` crate,
-//! 2 workers each:
+//! 2 workers each, and, for awaiting from async code, with tokio's `spawn_blocking`:
 //! - throughput: 100,000 no-op tasks submitted, then collected (ours with
 //!   `as_completed`, the others through a channel), in tasks per second;
-//! - round trip: submit one task and wait for its result, median in microseconds.
+//! - round trip: submit one task and wait for its result, median in microseconds;
+//! - the same two from a tokio runtime: our futures awaited, against
+//!   `spawn_blocking`'s handles awaited (2 blocking threads).
+//!
+//! Every figure is the median over `BENCH_ROUNDS` rounds (default 7); in each round
+//! every pool takes its turn, in an order that rotates from round to round, so that
+//! outside load and the position in the round hit them alike. The charts go to
+//! docs/figures/thread_pool_throughput.svg and thread_pool_round_trip.svg.
+//! (Instructions per task, under callgrind, and heap bytes per queued task are
+//! `benches/thread_pool_cost.rs`'s.)
 //!
 //! ```text
 //! cargo bench --bench thread_pool
@@ -14,121 +23,230 @@ mod support;
 use std::time::{Duration, Instant};
 
 use concurrent_futures::{as_completed, ThreadPoolExecutor};
-use support::{latencies, load_average, median, rounds};
+use support::{latencies, load_average, median, offload, plot, rounds};
 
 const TASKS: usize = 100_000;
 const WORKERS: usize = 2;
-const ROUND_TRIPS: usize = 20_000;
+/// Round trips per round; a round's figure is their median.
+const ROUND_TRIPS: usize = 2_000;
 
-fn ours_throughput(pool: &ThreadPoolExecutor) -> Duration {
-    let start = Instant::now();
-    let futures: Vec<_> = (0..TASKS)
-        .map(|i| pool.submit(move || i).unwrap())
-        .collect();
-    let mut count = 0;
-    for fut in as_completed(&futures) {
-        std::hint::black_box(fut.result().unwrap());
-        count += 1;
+/// One pool under test: how it runs the throughput and the round-trip loads.
+trait Contender {
+    fn name(&self) -> &'static str;
+    fn throughput(&self) -> Duration;
+    fn round_trip(&self) -> f64;
+}
+
+struct Ours(ThreadPoolExecutor);
+struct Rayon(rayon::ThreadPool);
+struct Threadpool(threadpool::ThreadPool);
+/// Our futures, awaited from a current-thread tokio runtime.
+struct OursAwaited(ThreadPoolExecutor, tokio::runtime::Runtime);
+/// `spawn_blocking` from a current-thread tokio runtime with 2 blocking threads.
+struct SpawnBlocking(tokio::runtime::Runtime);
+
+impl Contender for Ours {
+    fn name(&self) -> &'static str {
+        "concurrent-futures ThreadPoolExecutor (as_completed)"
     }
-    assert_eq!(count, TASKS);
-    start.elapsed()
-}
 
-fn rayon_throughput(pool: &rayon::ThreadPool) -> Duration {
-    let start = Instant::now();
-    let (sender, results) = crossbeam_channel::unbounded();
-    for i in 0..TASKS {
-        let sender = sender.clone();
-        pool.spawn(move || sender.send(i).unwrap());
+    fn throughput(&self) -> Duration {
+        let start = Instant::now();
+        let futures: Vec<_> = (0..TASKS)
+            .map(|i| self.0.submit(move || i).unwrap())
+            .collect();
+        let mut count = 0;
+        for fut in as_completed(&futures) {
+            std::hint::black_box(fut.result().unwrap());
+            count += 1;
+        }
+        assert_eq!(count, TASKS);
+        start.elapsed()
     }
-    drop(sender);
-    assert_eq!(results.iter().count(), TASKS);
-    start.elapsed()
-}
 
-fn threadpool_throughput(pool: &threadpool::ThreadPool) -> Duration {
-    let start = Instant::now();
-    let (sender, results) = crossbeam_channel::unbounded();
-    for i in 0..TASKS {
-        let sender = sender.clone();
-        pool.execute(move || sender.send(i).unwrap());
+    fn round_trip(&self) -> f64 {
+        median(latencies(ROUND_TRIPS, || {
+            let fut = self.0.submit(|| 1_u64).unwrap();
+            std::hint::black_box(fut.result().unwrap());
+        }))
     }
-    drop(sender);
-    assert_eq!(results.iter().count(), TASKS);
-    start.elapsed()
 }
 
-fn per_second(duration: Duration) -> f64 {
-    TASKS as f64 / duration.as_secs_f64()
+impl Contender for Rayon {
+    fn name(&self) -> &'static str {
+        "rayon ThreadPool::spawn + channel"
+    }
+
+    fn throughput(&self) -> Duration {
+        let start = Instant::now();
+        let (sender, results) = crossbeam_channel::unbounded();
+        for i in 0..TASKS {
+            let sender = sender.clone();
+            self.0.spawn(move || sender.send(i).unwrap());
+        }
+        drop(sender);
+        assert_eq!(results.iter().count(), TASKS);
+        start.elapsed()
+    }
+
+    fn round_trip(&self) -> f64 {
+        median(latencies(ROUND_TRIPS, || {
+            let (sender, receiver) = crossbeam_channel::bounded(1);
+            self.0.spawn(move || sender.send(1_u64).unwrap());
+            std::hint::black_box(receiver.recv().unwrap());
+        }))
+    }
 }
 
-fn micros(seconds: f64) -> f64 {
-    seconds * 1e6
+impl Contender for Threadpool {
+    fn name(&self) -> &'static str {
+        "threadpool + channel"
+    }
+
+    fn throughput(&self) -> Duration {
+        let start = Instant::now();
+        let (sender, results) = crossbeam_channel::unbounded();
+        for i in 0..TASKS {
+            let sender = sender.clone();
+            self.0.execute(move || sender.send(i).unwrap());
+        }
+        drop(sender);
+        assert_eq!(results.iter().count(), TASKS);
+        start.elapsed()
+    }
+
+    fn round_trip(&self) -> f64 {
+        median(latencies(ROUND_TRIPS, || {
+            let (sender, receiver) = crossbeam_channel::bounded(1);
+            self.0.execute(move || sender.send(1_u64).unwrap());
+            std::hint::black_box(receiver.recv().unwrap());
+        }))
+    }
+}
+
+impl Contender for OursAwaited {
+    fn name(&self) -> &'static str {
+        "tokio: ThreadPoolExecutor futures awaited"
+    }
+
+    fn throughput(&self) -> Duration {
+        self.1.block_on(offload::ours_throughput(&self.0, TASKS))
+    }
+
+    fn round_trip(&self) -> f64 {
+        self.1
+            .block_on(offload::ours_round_trip(&self.0, ROUND_TRIPS))
+    }
+}
+
+impl Contender for SpawnBlocking {
+    fn name(&self) -> &'static str {
+        "tokio: spawn_blocking awaited"
+    }
+
+    fn throughput(&self) -> Duration {
+        self.0.block_on(offload::spawn_blocking_throughput(TASKS))
+    }
+
+    fn round_trip(&self) -> f64 {
+        self.0
+            .block_on(offload::spawn_blocking_round_trip(ROUND_TRIPS))
+    }
+}
+
+/// Medians over the rounds: (tasks per second, round trip in seconds) per contender.
+fn measure(contenders: &[&dyn Contender]) -> Vec<(f64, f64)> {
+    for contender in contenders {
+        contender.throughput(); // warm up: start every thread, fault in the heap
+    }
+    let mut samples = vec![(Vec::new(), Vec::new()); contenders.len()];
+    for round in 0..rounds() {
+        for turn in 0..contenders.len() {
+            let i = (round + turn) % contenders.len();
+            samples[i].0.push(contenders[i].throughput().as_secs_f64());
+            samples[i].1.push(contenders[i].round_trip());
+        }
+    }
+    samples
+        .into_iter()
+        .map(|(times, trips)| (TASKS as f64 / median(times), median(trips)))
+        .collect()
 }
 
 fn main() {
-    let ours = ThreadPoolExecutor::with_max_workers(WORKERS).unwrap();
-    let rayon = rayon::ThreadPoolBuilder::new()
-        .num_threads(WORKERS)
-        .build()
-        .unwrap();
-    let threadpool = threadpool::ThreadPool::new(WORKERS);
+    let ours = Ours(ThreadPoolExecutor::with_max_workers(WORKERS).unwrap());
+    let rayon = Rayon(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(WORKERS)
+            .build()
+            .unwrap(),
+    );
+    let threadpool = Threadpool(threadpool::ThreadPool::new(WORKERS));
+    let awaited = OursAwaited(
+        ThreadPoolExecutor::with_max_workers(WORKERS).unwrap(),
+        offload::runtime(WORKERS),
+    );
+    let spawn_blocking = SpawnBlocking(offload::runtime(WORKERS));
+    let contenders: [&dyn Contender; 5] = [&ours, &rayon, &threadpool, &awaited, &spawn_blocking];
 
     println!(
-        "thread pools, {WORKERS} workers each, median of {} rounds",
+        "thread pools, {WORKERS} workers each, median of {} interleaved rounds",
         rounds()
     );
     println!("load average before: {}", load_average());
-    // Warm up: start every thread, fault in the allocator's pages.
-    ours_throughput(&ours);
-    rayon_throughput(&rayon);
-    threadpool_throughput(&threadpool);
-
-    // Rounds alternate between the pools so that outside load hits them alike.
-    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..rounds() {
-        a.push(ours_throughput(&ours).as_secs_f64());
-        b.push(rayon_throughput(&rayon).as_secs_f64());
-        c.push(threadpool_throughput(&threadpool).as_secs_f64());
-    }
-    let ours_rate = per_second(Duration::from_secs_f64(median(a)));
-    let rayon_rate = per_second(Duration::from_secs_f64(median(b)));
-    let threadpool_rate = per_second(Duration::from_secs_f64(median(c)));
-
-    let ours_rt = median(latencies(ROUND_TRIPS, || {
-        let fut = ours.submit(|| 1_u64).unwrap();
-        std::hint::black_box(fut.result().unwrap());
-    }));
-    let rayon_rt = median(latencies(ROUND_TRIPS, || {
-        let (sender, receiver) = crossbeam_channel::bounded(1);
-        rayon.spawn(move || sender.send(1_u64).unwrap());
-        std::hint::black_box(receiver.recv().unwrap());
-    }));
-    let threadpool_rt = median(latencies(ROUND_TRIPS, || {
-        let (sender, receiver) = crossbeam_channel::bounded(1);
-        threadpool.execute(move || sender.send(1_u64).unwrap());
-        std::hint::black_box(receiver.recv().unwrap());
-    }));
-
+    let figures = measure(&contenders);
+    println!("load average after: {}", load_average());
     println!();
-    println!("| pool | {TASKS} no-op tasks: tasks/s | vs rayon | round trip median |");
-    println!("|---|---:|---:|---:|");
-    for (name, rate, rt) in [
-        (
-            "concurrent-futures ThreadPoolExecutor (as_completed)",
-            ours_rate,
-            ours_rt,
-        ),
-        ("rayon ThreadPool::spawn + channel", rayon_rate, rayon_rt),
-        ("threadpool + channel", threadpool_rate, threadpool_rt),
-    ] {
+    println!(
+        "| pool | {TASKS} no-op tasks: tasks/s | vs rayon | vs threadpool | round trip median |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    let (rayon_rate, threadpool_rate) = (figures[1].0, figures[2].0);
+    for (contender, (rate, trip)) in contenders.iter().zip(&figures) {
         println!(
-            "| {name} | {:.2} M | {:.2}x | {:.1} µs |",
+            "| {} | {:.2} M | {:.2}x | {:.2}x | {:.2} µs |",
+            contender.name(),
             rate / 1e6,
             rate / rayon_rate,
-            micros(rt)
+            rate / threadpool_rate,
+            trip * 1e6
         );
     }
+    let ((ours_rate, ours_trip), (rayon_trip, awaited, blocking)) =
+        (figures[0], (figures[1].1, figures[3], figures[4]));
     println!();
-    println!("load average after: {}", load_average());
+    println!(
+        "ours: throughput {:.2}x rayon, {:.2}x threadpool; round trip {:.2}x rayon's",
+        ours_rate / rayon_rate,
+        ours_rate / threadpool_rate,
+        ours_trip / rayon_trip
+    );
+    println!(
+        "awaited from tokio: throughput {:.2}x spawn_blocking, round trip {:.2}x faster",
+        awaited.0 / blocking.0,
+        blocking.1 / awaited.1
+    );
+    let names: Vec<&str> = contenders.iter().map(|c| c.name()).collect();
+    let rates: Vec<(&str, f64)> = names
+        .iter()
+        .zip(&figures)
+        .map(|(n, f)| (*n, f.0 / 1e6))
+        .collect();
+    let trips: Vec<(&str, f64)> = names
+        .iter()
+        .zip(&figures)
+        .map(|(n, f)| (*n, f.1 * 1e6))
+        .collect();
+    plot::bar_chart(
+        "thread_pool_throughput.svg",
+        "100,000 no-op tasks, 2 workers each (higher is better)",
+        "million tasks per second",
+        &rates,
+    );
+    plot::bar_chart(
+        "thread_pool_round_trip.svg",
+        "submit -> result round trip, median (lower is better)",
+        "microseconds",
+        &trips,
+    );
 }

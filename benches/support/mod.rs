@@ -1,6 +1,9 @@
 //! Measuring helpers shared by the benches (plain bench binaries: they print tables).
 #![allow(dead_code)]
 
+pub mod offload;
+pub mod plot;
+
 use std::time::{Duration, Instant};
 
 /// How many rounds each measurement takes (`BENCH_ROUNDS`, default 7); the median is
