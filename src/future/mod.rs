@@ -9,13 +9,17 @@
 //!      └──cancel──▶ Cancelled
 //! ```
 //!
-//! Every transition happens under one lock (`Inner::shared`), so the races between
-//! `cancel`, a worker starting the task, the task completing and `add_done_callback` all
-//! reduce to "whoever takes the lock first wins"; see `docs/architecture.md`.
+//! The state is one atomic word. Every transition into a done state, and every
+//! registration of a listener, happens under one lock (`Inner::shared`); a worker
+//! starting the task (Pending → Running) is a lock-free compare-and-swap that the
+//! other transitions out of Pending also go through. So the races between `cancel`, a
+//! worker starting the task, the task completing and `add_done_callback` all reduce to
+//! "exactly one compare-and-swap wins" and "whoever takes the lock first wins"; see
+//! `docs/architecture.md` ("Why the races are safe") and the loom models.
 //!
 //! The outcome lives in a [`OnceLock`] beside the lock: written once, under the lock,
-//! then only read. That is what lets [`Future::result`] hand out `&T` without cloning and
-//! without holding any lock.
+//! before the state says Finished, then only read. That is what lets
+//! [`Future::result`] hand out `&T` without cloning and without holding any lock.
 
 mod any;
 mod awaiting;
