@@ -104,8 +104,8 @@ impl<U: Send + Sync + 'static> SharedState<Erased> for View<U> {
             .add_done_callback(move |typed: &Future<U>| callback(&typed.erase_type()));
     }
 
-    fn add_waiter(&self, waiter: &Arc<Waiter>) -> bool {
-        self.0.add_waiter(waiter)
+    fn add_waiter(&self, waiter: &Arc<Waiter>, key: usize) -> bool {
+        self.0.add_waiter(waiter, key)
     }
 
     fn remove_waiter(&self, waiter: &Arc<Waiter>) {

@@ -165,11 +165,11 @@ impl<T> Future<T> {
 
         match listeners {
             Listeners::Nobody => {}
-            Listeners::OneWaiter(waiter) => waiter.notify(self.address(), failed),
+            Listeners::OneWaiter(waiter, key) => waiter.notify(key as usize, failed),
             Listeners::Lists(lists) => {
                 lists.wakers.wake_all();
-                for waiter in lists.waiters {
-                    waiter.notify(self.address(), failed);
+                for (waiter, key) in lists.waiters {
+                    waiter.notify(key, failed);
                 }
                 for callback in lists.callbacks {
                     self.run_callback(callback);

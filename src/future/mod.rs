@@ -120,7 +120,7 @@ trait SharedState<T>: Send + Sync {
     fn cancel(&self, me: &Future<T>) -> bool;
     fn set_running_or_notify_cancel(&self, me: &Future<T>) -> Result<bool, Error>;
     fn add_done_callback(&self, me: &Future<T>, callback: Callback<T>);
-    fn add_waiter(&self, waiter: &Arc<Waiter>) -> bool;
+    fn add_waiter(&self, waiter: &Arc<Waiter>, key: usize) -> bool;
     fn remove_waiter(&self, waiter: &Arc<Waiter>);
     fn raised(&self) -> bool;
     /// Whether an await stays awake a moment before leaving its waker.
@@ -176,7 +176,9 @@ struct Shared<T> {
 /// helper, wakers, a second waiter) moves into a boxed [`ListenerLists`].
 enum Listeners<T> {
     Nobody,
-    OneWaiter(Arc<Waiter>),
+    /// The waiter and the key it knows this future by. A `u32` key costs no space
+    /// (the variant fits beside the pointer); a larger one goes to the lists.
+    OneWaiter(Arc<Waiter>, u32),
     Lists(Box<ListenerLists<T>>),
 }
 
@@ -185,8 +187,9 @@ struct ListenerLists<T> {
     /// Who can bring this future's result closer while a thread waits for it: the
     /// link to the process-pool worker its task was sent to (see [`Helper`]).
     helper: Option<Arc<dyn Helper>>,
-    /// `as_completed` / `wait` calls watching this future.
-    waiters: SmallVec<[Arc<Waiter>; 1]>,
+    /// `as_completed` / `wait` calls watching this future, each with the key it
+    /// knows this future by.
+    waiters: SmallVec<[(Arc<Waiter>, usize); 1]>,
     /// The async tasks awaiting this future (see `awaiting.rs`), and the threads
     /// blocked in `result()`, each with a waker that unparks it (`blocking.rs`).
     wakers: Wakers,
@@ -202,8 +205,8 @@ impl<T> Listeners<T> {
                 waiters: SmallVec::new(),
                 wakers: Wakers::default(),
             });
-            if let Listeners::OneWaiter(waiter) = std::mem::replace(self, Listeners::Nobody) {
-                lists.waiters.push(waiter);
+            if let Listeners::OneWaiter(waiter, key) = std::mem::replace(self, Listeners::Nobody) {
+                lists.waiters.push((waiter, key as usize));
             }
             *self = Listeners::Lists(lists);
         }
@@ -221,17 +224,21 @@ impl<T> Listeners<T> {
         }
     }
 
-    fn add_waiter(&mut self, waiter: &Arc<Waiter>) {
-        match self {
-            Listeners::Nobody => *self = Listeners::OneWaiter(Arc::clone(waiter)),
-            _ => self.lists().waiters.push(Arc::clone(waiter)),
+    fn add_waiter(&mut self, waiter: &Arc<Waiter>, key: usize) {
+        match (&self, u32::try_from(key)) {
+            (Listeners::Nobody, Ok(small)) => {
+                *self = Listeners::OneWaiter(Arc::clone(waiter), small);
+            }
+            _ => self.lists().waiters.push((Arc::clone(waiter), key)),
         }
     }
 
     fn remove_waiter(&mut self, waiter: &Arc<Waiter>) {
         match self {
-            Listeners::OneWaiter(lone) if Arc::ptr_eq(lone, waiter) => *self = Listeners::Nobody,
-            Listeners::Lists(lists) => lists.waiters.retain(|w| !Arc::ptr_eq(w, waiter)),
+            Listeners::OneWaiter(lone, _) if Arc::ptr_eq(lone, waiter) => {
+                *self = Listeners::Nobody;
+            }
+            Listeners::Lists(lists) => lists.waiters.retain(|(w, _)| !Arc::ptr_eq(w, waiter)),
             _ => {}
         }
     }
@@ -420,10 +427,10 @@ impl<T> Future<T> {
         self.inner().shared.lock().listeners.has_callbacks()
     }
 
-    /// Registers `waiter` to be told (with this future's [`address`](Self::address))
-    /// when this future is done. Returns `false`, registering nothing, if it is done.
-    pub(crate) fn add_waiter(&self, waiter: &Arc<Waiter>) -> bool {
-        self.inner.add_waiter(waiter)
+    /// Registers `waiter` to be told (with `key`) when this future is done.
+    /// Returns `false`, registering nothing, if it is done already.
+    pub(crate) fn add_waiter(&self, waiter: &Arc<Waiter>, key: usize) -> bool {
+        self.inner.add_waiter(waiter, key)
     }
 
     /// Forgets `waiter` (a wait that ended before this future was done).
@@ -518,12 +525,12 @@ impl<T: Send + Sync + 'static, C: TypedCell<T>> SharedState<T> for C {
         me.run_callback(callback);
     }
 
-    fn add_waiter(&self, waiter: &Arc<Waiter>) -> bool {
+    fn add_waiter(&self, waiter: &Arc<Waiter>, key: usize) -> bool {
         let mut shared = self.cell().shared.lock();
         if self.cell().state_now().is_done() {
             return false;
         }
-        shared.listeners.add_waiter(waiter);
+        shared.listeners.add_waiter(waiter, key);
         true
     }
 

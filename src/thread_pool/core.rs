@@ -101,7 +101,9 @@ impl PoolCore {
         if control.sender.is_none() {
             return Err(Error::Shutdown);
         }
-        self.adjust_thread_count(&mut control)?;
+        if !self.all_started.load(Ordering::Relaxed) {
+            self.adjust_thread_count(&mut control)?;
+        }
         let (future, job) = FutureTask::new(func);
         let job: Job = job;
         let sender = control.sender.as_ref().expect("checked above");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 
-use super::unique::{unique_futures, IndexByAddress};
+use super::unique::unique_futures;
 use super::waiter::Waiter;
 use crate::{Error, Future};
 
@@ -120,39 +120,32 @@ pub struct AsCompleted<T> {
     /// The futures by key; a yielded one is taken out, so that the iterator does not
     /// keep it (and its result) alive until the iteration ends (CPython issue 14406).
     futures: Vec<Option<Future<T>>>,
-    /// Each future's key (its index in `futures`) by its address, which is what the
-    /// waiter is told.
-    index: IndexByAddress,
     /// Keys of futures known to be done and not yet yielded.
     ready: VecDeque<usize>,
     /// How many futures have not been yielded yet.
     remaining: usize,
     /// Registered with every future that was not done at the start.
     waiter: Arc<Waiter>,
-    /// Scratch space for draining the waiter (addresses) without allocating each time.
+    /// Scratch space for draining the waiter without allocating each time.
     arrived: Vec<usize>,
     deadline: Option<Instant>,
     timed_out: bool,
 }
 
 impl<T> AsCompleted<T> {
-    fn new(
-        (futures, index): (Vec<Future<T>>, IndexByAddress),
-        deadline: Option<Instant>,
-    ) -> AsCompleted<T> {
+    fn new(futures: Vec<Future<T>>, deadline: Option<Instant>) -> AsCompleted<T> {
         let waiter = Arc::new(Waiter::new(1, false));
         let mut ready = VecDeque::new();
         for (key, future) in futures.iter().enumerate() {
             // `done()` is one atomic load; it spares most futures of a busy pool the
             // lock that registering takes.
-            if future.done() || !future.add_waiter(&waiter) {
+            if future.done() || !future.add_waiter(&waiter, key) {
                 ready.push_back(key);
             }
         }
         AsCompleted {
             remaining: futures.len(),
             futures: futures.into_iter().map(Some).collect(),
-            index,
             ready,
             waiter,
             arrived: Vec::new(),
@@ -193,9 +186,7 @@ impl<T> AsCompleted<T> {
     /// Moves the keys the waiter collected into `ready`.
     fn take_arrived(&mut self) {
         self.waiter.take_finished(&mut self.arrived);
-        let index = &self.index;
-        let keys = self.arrived.drain(..).map(|address| index[&address]);
-        self.ready.extend(keys);
+        self.ready.extend(self.arrived.drain(..));
     }
 
     fn pop_ready(&mut self) -> Future<T> {

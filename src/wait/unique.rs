@@ -1,29 +1,24 @@
 //! Collapsing duplicate futures (Python's `set(fs)`), cheaply.
 
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::Future;
 
-/// Futures by address: a future's address is what its waiter is told when it is done.
-pub(super) type IndexByAddress = HashMap<usize, usize, BuildHasherDefault<AddressHasher>>;
-
-/// The futures in first-seen order, each once, and each one's index by its address.
+/// The futures in first-seen order, each once.
 pub(super) fn unique_futures<'a, T: 'a>(
     futures: impl IntoIterator<Item = &'a Future<T>>,
-) -> (Vec<Future<T>>, IndexByAddress) {
+) -> Vec<Future<T>> {
     let futures = futures.into_iter();
-    let mut index =
-        IndexByAddress::with_capacity_and_hasher(futures.size_hint().0, Default::default());
+    let mut seen: HashSet<usize, BuildHasherDefault<AddressHasher>> =
+        HashSet::with_capacity_and_hasher(futures.size_hint().0, Default::default());
     let mut unique = Vec::with_capacity(futures.size_hint().0);
     for future in futures {
-        if let Entry::Vacant(slot) = index.entry(future.address()) {
-            slot.insert(unique.len());
+        if seen.insert(future.address()) {
             unique.push(future.clone());
         }
     }
-    (unique, index)
+    unique
 }
 
 /// Futures hash as their address, which is already unique: one multiply spreads the
@@ -58,8 +53,7 @@ mod tests {
     fn duplicates_collapse_in_first_seen_order() {
         let a: Future<u8> = Future::new();
         let b: Future<u8> = Future::new();
-        let (unique, index) = unique_futures([&a, &b, &a, &b.clone(), &a]);
-        assert_eq!(unique, vec![a.clone(), b.clone()]);
-        assert_eq!((index[&a.address()], index[&b.address()]), (0, 1));
+        let unique = unique_futures([&a, &b, &a, &b.clone(), &a]);
+        assert_eq!(unique, vec![a, b]);
     }
 }

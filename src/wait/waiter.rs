@@ -1,7 +1,8 @@
 //! The one wake-up object shared by all the futures a `wait` or `as_completed` watches.
 //!
 //! Instead of a thread or a poll per future (CPython gh-64496), each watched future
-//! holds an `Arc<Waiter>`; when it becomes done it pushes its address here. The watching thread sleeps on one condition variable (an async
+//! holds an `Arc<Waiter>` and the key it is known by; when it becomes done it pushes
+//! its key here. The watching thread sleeps on one condition variable (an async
 //! watcher leaves its task's waker instead) and is woken only when its rule is met (enough futures done, or one failed), so a wait over n
 //! futures costs O(n) in total, not O(n) per wake-up.
 
@@ -16,9 +17,9 @@ pub(crate) struct Waiter {
 }
 
 struct WaiterState {
-    /// Addresses of the futures that became done since the last `take_finished`.
+    /// Keys of the futures that became done since the last `take_finished`.
     finished: Vec<usize>,
-    /// How many ever arrived.
+    /// How many keys ever arrived.
     finished_total: usize,
     /// Whether one of them finished with an error (not a cancellation).
     any_failed: bool,
@@ -58,12 +59,11 @@ impl Waiter {
         self.state.lock().wake_at = wake_at;
     }
 
-    /// Called by a future (with no lock of its own held) when it becomes done, with
-    /// its address.
-    pub(crate) fn notify(&self, address: usize, failed: bool) {
+    /// Called by a future (with no lock of its own held) when it becomes done.
+    pub(crate) fn notify(&self, key: usize, failed: bool) {
         let mut state = self.state.lock();
         let was_satisfied = state.satisfied();
-        state.finished.push(address);
+        state.finished.push(key);
         state.finished_total += 1;
         state.any_failed |= failed;
         let wake = !was_satisfied && state.satisfied();
@@ -108,7 +108,7 @@ impl Waiter {
         true
     }
 
-    /// Moves the addresses that arrived since the last call into `into`, and raises the
+    /// Moves the keys that arrived since the last call into `into`, and raises the
     /// wake threshold so that the next `wait` sleeps until at least one more arrives.
     pub(crate) fn take_finished(&self, into: &mut Vec<usize>) {
         let mut state = self.state.lock();

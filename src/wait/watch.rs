@@ -28,7 +28,7 @@ impl<T> Watch<T> {
     where
         T: 'a,
     {
-        let (futures, _) = unique_futures(futures);
+        let futures = unique_futures(futures);
         let wake_on_failure = return_when == ReturnWhen::FirstException;
         // Register first, count afterwards: a future that finishes in between is told
         // to the waiter, so it is never missed.
@@ -37,7 +37,7 @@ impl<T> Watch<T> {
         let mut already_failed = false;
         let mut watched = Vec::with_capacity(futures.len());
         for (key, future) in futures.iter().enumerate() {
-            if !future.done() && future.add_waiter(&waiter) {
+            if !future.done() && future.add_waiter(&waiter, key) {
                 watched.push(key);
             } else {
                 already_done += 1;
