@@ -7,8 +7,9 @@
 //!   `spawn_blocking`'s handles awaited (2 blocking threads).
 //!
 //! Every figure is the median over `BENCH_ROUNDS` rounds (default 7); in each round
-//! every pool takes its turn, in an order that rotates from round to round, so that
-//! outside load and the position in the round hit them alike. The charts go to
+//! every pool takes its turn, in an order that rotates and reverses from round to
+//! round, so that outside load, the position in the round and the pool that ran just
+//! before hit them alike. The charts go to
 //! docs/figures/thread_pool_throughput.svg and thread_pool_round_trip.svg.
 //! (Instructions per task, under callgrind, and heap bytes per queued task are
 //! `benches/thread_pool_cost.rs`'s.)
@@ -162,7 +163,14 @@ fn measure(contenders: &[&dyn Contender]) -> Vec<(f64, f64)> {
     let mut samples = vec![(Vec::new(), Vec::new()); contenders.len()];
     for round in 0..rounds() {
         for turn in 0..contenders.len() {
-            let i = (round + turn) % contenders.len();
+            // The start rotates, and every other round runs backwards, so that each
+            // contender follows a different one from round to round.
+            let step = if round % 2 == 0 {
+                turn
+            } else {
+                contenders.len() - 1 - turn
+            };
+            let i = (round / 2 + step) % contenders.len();
             samples[i].0.push(contenders[i].throughput().as_secs_f64());
             samples[i].1.push(contenders[i].round_trip());
         }

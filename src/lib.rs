@@ -142,6 +142,7 @@ mod map;
 #[cfg(target_os = "linux")]
 mod process_pool;
 mod spin;
+mod sync;
 mod thread_pool;
 mod wait;
 

@@ -10,8 +10,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::sync::MutexGuard;
 use super::{Callback, Future, FutureState, Listeners, Shared};
+use crate::sync::MutexGuard;
 use crate::Error;
 
 impl<T> Future<T> {

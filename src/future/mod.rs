@@ -29,7 +29,6 @@ mod completion;
 mod loom_tests;
 mod repr;
 mod state;
-mod sync;
 mod task;
 mod wakers;
 
@@ -46,9 +45,9 @@ use std::time::{Duration, Instant};
 
 use smallvec::SmallVec;
 
+use crate::sync::{AtomicU8, Mutex, MutexGuard};
 use crate::wait::waiter::Waiter;
 use crate::Error;
-use sync::{AtomicU8, Mutex, MutexGuard};
 use wakers::Wakers;
 
 /// Work a thread waiting in [`Future::result`] can do itself so that the result

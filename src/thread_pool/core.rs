@@ -7,6 +7,7 @@ use std::thread::{self, JoinHandle};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::{Condvar, Mutex};
 
+use super::sleep::Sleep;
 use super::work_item::Job;
 use super::{worker, Initializer};
 use crate::future::FutureTask;
@@ -22,6 +23,8 @@ pub(super) struct PoolCore {
     stack_size: Option<usize>,
     /// The queue's far end, shared by the workers (and by `shutdown`, to drain it).
     pub(super) queue: Receiver<Job>,
+    /// Where idle workers sleep, and who wakes them (`sleep.rs`).
+    pub(super) sleep: Sleep,
     /// Python's `_idle_semaphore`: how many finished tasks have not been matched by a
     /// `submit` yet, i.e. roughly how many workers are idle. A submit that can take one
     /// starts no thread.
@@ -69,6 +72,7 @@ impl PoolCore {
             initializer,
             stack_size,
             queue,
+            sleep: Sleep::default(),
             idle: AtomicUsize::new(0),
             all_started: AtomicBool::new(false),
             control: Mutex::new(Control {
@@ -110,6 +114,8 @@ impl PoolCore {
         // The queue cannot be disconnected: `self.queue` is a receiver that lives as
         // long as this core.
         let _ = sender.send(job);
+        drop(control);
+        self.sleep.job_queued();
         Ok(future)
     }
 
@@ -178,6 +184,8 @@ impl PoolCore {
             Vec::new()
         };
         drop(control);
+        // Sleeping workers wake, drain the queue and exit (the sender is gone).
+        self.sleep.close();
         for job in unstarted {
             job.cancel();
         }

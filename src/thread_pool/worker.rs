@@ -33,7 +33,7 @@ pub(super) fn run(core: Arc<PoolCore>) {
         }
     }
     // Ends when the pool is shut down (every sender gone) and the queue is empty.
-    while let Ok(job) = core.queue.recv() {
+    while let Some(job) = core.sleep.next_job(&core.queue) {
         job.run();
         // Python's `_idle_semaphore.release()`: this worker can take the next submit.
         if !core.all_started.load(Ordering::Relaxed) {

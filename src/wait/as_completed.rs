@@ -120,12 +120,19 @@ pub struct AsCompleted<T> {
     /// The futures by key; a yielded one is taken out, so that the iterator does not
     /// keep it (and its result) alive until the iteration ends (CPython issue 14406).
     futures: Vec<Option<Future<T>>>,
-    /// Keys of futures known to be done and not yet yielded.
+    /// How many futures (by key, in order) have been looked at once; the first look
+    /// yields a done future at once, so nothing is gathered up front.
+    looked_at: usize,
+    /// Keys of futures not done when looked at, before the waiter is registered.
+    unwatched: Vec<usize>,
+    /// Keys of futures known to be done and not yet yielded, from `watch` and the
+    /// waiter.
     ready: VecDeque<usize>,
     /// How many futures have not been yielded yet.
     remaining: usize,
-    /// Registered with every future that was not done at the start.
+    /// Registered (once every future was looked at) with those still not done.
     waiter: Arc<Waiter>,
+    watching: bool,
     /// Scratch space for draining the waiter without allocating each time.
     arrived: Vec<usize>,
     deadline: Option<Instant>,
@@ -134,24 +141,58 @@ pub struct AsCompleted<T> {
 
 impl<T> AsCompleted<T> {
     fn new(futures: Vec<Future<T>>, deadline: Option<Instant>) -> AsCompleted<T> {
-        let waiter = Arc::new(Waiter::new(1, false));
-        let mut ready = VecDeque::new();
-        for (key, future) in futures.iter().enumerate() {
-            // `done()` is one atomic load; it spares most futures of a busy pool the
-            // lock that registering takes.
-            if future.done() || !future.add_waiter(&waiter, key) {
-                ready.push_back(key);
-            }
-        }
         AsCompleted {
             remaining: futures.len(),
             futures: futures.into_iter().map(Some).collect(),
-            ready,
-            waiter,
+            looked_at: 0,
+            unwatched: Vec::new(),
+            ready: VecDeque::new(),
+            waiter: Arc::new(Waiter::new(1, false)),
+            watching: false,
             arrived: Vec::new(),
             deadline,
             timed_out: false,
         }
+    }
+
+    /// The key of a done future not yet yielded, without waiting, if there is one.
+    ///
+    /// The futures are first looked at one by one, as the caller asks (`done()` is
+    /// one atomic load). Only when each was looked at once is the waiter registered
+    /// with those still not done (`watch`): on a busy pool most of them are done by
+    /// then, and are spared the lock and the wake-up that registering costs, and the
+    /// iterator gathers no list of the done ones first. Three passes at most: O(n).
+    fn next_ready_key(&mut self) -> Option<usize> {
+        if let Some(key) = self.ready.pop_front() {
+            return Some(key);
+        }
+        while self.looked_at < self.futures.len() {
+            let key = self.looked_at;
+            self.looked_at += 1;
+            match &self.futures[key] {
+                Some(future) if future.done() => return Some(key),
+                _ => self.unwatched.push(key),
+            }
+        }
+        if !self.watching {
+            self.watch();
+        }
+        self.ready.pop_front()
+    }
+
+    /// Registers the waiter with the futures still not done; those done meanwhile
+    /// go to `ready`.
+    fn watch(&mut self) {
+        self.watching = true;
+        let futures = &self.futures;
+        let ready = &mut self.ready;
+        for key in self.unwatched.drain(..) {
+            let future = futures[key].as_ref().expect("not yielded yet");
+            if future.done() || !future.add_waiter(&self.waiter, key) {
+                ready.push_back(key);
+            }
+        }
+        self.unwatched = Vec::new();
     }
 
     /// The next completed future, `Ok(None)` at the end, `Err(Timeout)` at the deadline.
@@ -159,14 +200,16 @@ impl<T> AsCompleted<T> {
         if self.remaining == 0 || self.timed_out {
             return Ok(None);
         }
-        if self.ready.is_empty() {
+        loop {
+            if let Some(key) = self.next_ready_key() {
+                return Ok(Some(self.take(key)));
+            }
             if !self.waiter.wait(self.deadline) {
                 self.timed_out = true;
                 return Err(Error::Timeout);
             }
             self.take_arrived();
         }
-        Ok(Some(self.pop_ready()))
     }
 
     /// The async `next_done`, without a deadline.
@@ -174,13 +217,15 @@ impl<T> AsCompleted<T> {
         if self.remaining == 0 {
             return Poll::Ready(None);
         }
-        if self.ready.is_empty() {
+        loop {
+            if let Some(key) = self.next_ready_key() {
+                return Poll::Ready(Some(self.take(key)));
+            }
             if self.waiter.poll_wait(cx).is_pending() {
                 return Poll::Pending;
             }
             self.take_arrived();
         }
-        Poll::Ready(Some(self.pop_ready()))
     }
 
     /// Moves the keys the waiter collected into `ready`.
@@ -189,11 +234,8 @@ impl<T> AsCompleted<T> {
         self.ready.extend(self.arrived.drain(..));
     }
 
-    fn pop_ready(&mut self) -> Future<T> {
-        let key = self
-            .ready
-            .pop_front()
-            .expect("woken with at least one done future");
+    /// Yields the future with `key`.
+    fn take(&mut self, key: usize) -> Future<T> {
         self.remaining -= 1;
         self.futures[key]
             .take()
@@ -215,7 +257,7 @@ impl<T> Iterator for AsCompleted<T> {
 
 impl<T> Drop for AsCompleted<T> {
     fn drop(&mut self) {
-        if self.remaining > 0 {
+        if self.watching && self.remaining > 0 {
             for future in self.futures.iter().flatten() {
                 if !future.done() {
                     future.remove_waiter(&self.waiter);
