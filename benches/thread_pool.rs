@@ -39,8 +39,6 @@ trait Contender {
 }
 
 struct Ours(ThreadPoolExecutor);
-struct Rayon(rayon::ThreadPool);
-struct Threadpool(threadpool::ThreadPool);
 /// Our futures, awaited from a current-thread tokio runtime.
 struct OursAwaited(ThreadPoolExecutor, tokio::runtime::Runtime);
 /// `spawn_blocking` from a current-thread tokio runtime with 2 blocking threads.
@@ -73,35 +71,32 @@ impl Contender for Ours {
     }
 }
 
-impl Contender for Rayon {
-    fn name(&self) -> &'static str {
-        "rayon ThreadPool::spawn + channel"
-    }
+/// How a peer pool takes a job: rayon's `spawn`, threadpool's `execute`.
+trait Spawn {
+    fn spawn_job<F: FnOnce() + Send + 'static>(&self, job: F);
+}
 
-    fn throughput(&self) -> Duration {
-        let start = Instant::now();
-        let (sender, results) = crossbeam_channel::unbounded();
-        for i in 0..TASKS {
-            let sender = sender.clone();
-            self.0.spawn(move || sender.send(i).unwrap());
-        }
-        drop(sender);
-        assert_eq!(results.iter().count(), TASKS);
-        start.elapsed()
-    }
-
-    fn round_trip(&self) -> f64 {
-        median(latencies(ROUND_TRIPS, || {
-            let (sender, receiver) = crossbeam_channel::bounded(1);
-            self.0.spawn(move || sender.send(1_u64).unwrap());
-            std::hint::black_box(receiver.recv().unwrap());
-        }))
+impl Spawn for rayon::ThreadPool {
+    fn spawn_job<F: FnOnce() + Send + 'static>(&self, job: F) {
+        self.spawn(job);
     }
 }
 
-impl Contender for Threadpool {
+impl Spawn for threadpool::ThreadPool {
+    fn spawn_job<F: FnOnce() + Send + 'static>(&self, job: F) {
+        self.execute(job);
+    }
+}
+
+/// A peer pool, whose tasks send their results down a channel.
+struct Peer<P> {
+    name: &'static str,
+    pool: P,
+}
+
+impl<P: Spawn> Contender for Peer<P> {
     fn name(&self) -> &'static str {
-        "threadpool + channel"
+        self.name
     }
 
     fn throughput(&self) -> Duration {
@@ -109,7 +104,7 @@ impl Contender for Threadpool {
         let (sender, results) = crossbeam_channel::unbounded();
         for i in 0..TASKS {
             let sender = sender.clone();
-            self.0.execute(move || sender.send(i).unwrap());
+            self.pool.spawn_job(move || sender.send(i).unwrap());
         }
         drop(sender);
         assert_eq!(results.iter().count(), TASKS);
@@ -119,7 +114,7 @@ impl Contender for Threadpool {
     fn round_trip(&self) -> f64 {
         median(latencies(ROUND_TRIPS, || {
             let (sender, receiver) = crossbeam_channel::bounded(1);
-            self.0.execute(move || sender.send(1_u64).unwrap());
+            self.pool.spawn_job(move || sender.send(1_u64).unwrap());
             std::hint::black_box(receiver.recv().unwrap());
         }))
     }
@@ -183,13 +178,17 @@ fn measure(contenders: &[&dyn Contender]) -> Vec<(f64, f64)> {
 
 fn main() {
     let ours = Ours(ThreadPoolExecutor::with_max_workers(WORKERS).unwrap());
-    let rayon = Rayon(
-        rayon::ThreadPoolBuilder::new()
+    let rayon = Peer {
+        name: "rayon ThreadPool::spawn + channel",
+        pool: rayon::ThreadPoolBuilder::new()
             .num_threads(WORKERS)
             .build()
             .unwrap(),
-    );
-    let threadpool = Threadpool(threadpool::ThreadPool::new(WORKERS));
+    };
+    let threadpool = Peer {
+        name: "threadpool + channel",
+        pool: threadpool::ThreadPool::new(WORKERS),
+    };
     let awaited = OursAwaited(
         ThreadPoolExecutor::with_max_workers(WORKERS).unwrap(),
         offload::runtime(WORKERS),

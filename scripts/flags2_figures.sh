@@ -13,15 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-2024}
 concur=${CONCUR:-30}
-CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --examples --quiet
-bin=$PWD/target/release/examples
-work=$(mktemp -d)
-server=
-cleanup() {
-    if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/flags_server_lib.sh
+. scripts/flags_server_lib.sh
 
 server_args() {
     case $1 in
@@ -34,23 +27,13 @@ echo "| server | client | -m | downloaded | not found | errors | elapsed |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 for label in ${SERVERS:-DELAY ERROR}; do
     for client in ${CLIENTS:-flags2_sequential flags2_threadpool flags2_asyncio}; do
-        : >"$work/server.out"
         # shellcheck disable=SC2046 # the arguments split on purpose
-        "$bin/flags_server" --port 0 --quiet --seed "$seed" $(server_args "$label") \
-            >"$work/server.out" 2>/dev/null &
-        server=$!
-        for _ in $(seq 100); do
-            grep -q '^Serving HTTP' "$work/server.out" && break
-            sleep 0.1
-        done
-        port=$(sed -n 's/^Serving HTTP on .* port \([0-9]*\) .*/\1/p' "$work/server.out")
+        start_server --quiet --seed "$seed" $(server_args "$label")
         m=$concur
         [ "$client" = flags2_sequential ] && m=1
         (cd "$work" && "$bin/$client" -a -m "$m" --base-url "http://127.0.0.1:$port/flags") \
             >"$work/client.out" 2>/dev/null
-        kill "$server"
-        wait "$server" 2>/dev/null || true
-        server=
+        stop_server
         count() { n=$(sed -n "s/^ *\([0-9]*\) $1.*/\1/p" "$work/client.out" | head -1); echo "${n:-0}"; }
         elapsed=$(sed -n 's/^Elapsed time: \(.*\)$/\1/p' "$work/client.out")
         echo "| $label | \`$client\` | $m | $(count flag) | $(count 'not found') | $(count error) | $elapsed |"

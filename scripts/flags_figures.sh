@@ -9,32 +9,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=${1:-2024}
-CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --examples --quiet
-bin=$PWD/target/release/examples
-work=$(mktemp -d)
-server=
-cleanup() {
-    if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/flags_server_lib.sh
+. scripts/flags_server_lib.sh
 
 echo "| client | elapsed | sum of the 20 delays | largest delay |"
 echo "| --- | ---: | ---: | ---: |"
 for client in ${CLIENTS:-flags flags_threadpool}; do
-    : >"$work/server.out" # truncate here: the background redirection may come late
-    "$bin/flags_server" --port 0 --delay 0.5..5.0 --seed "$seed" \
-        >"$work/server.out" 2>"$work/server.log" &
-    server=$!
-    for _ in $(seq 100); do
-        grep -q '^Serving HTTP' "$work/server.out" && break
-        sleep 0.1
-    done
-    port=$(sed -n 's/^Serving HTTP on .* port \([0-9]*\) .*/\1/p' "$work/server.out")
+    start_server --delay 0.5..5.0 --seed "$seed"
     (cd "$work" && "$bin/$client" --base-url "http://127.0.0.1:$port/flags") >"$work/client.out"
-    kill "$server"
-    wait "$server" 2>/dev/null || true
-    server=
+    stop_server
     elapsed=$(sed -n 's/^20 downloads in \(.*\)s$/\1/p' "$work/client.out")
     sed -n 's/.*(delayed \([0-9.]*\)s)$/\1/p' "$work/server.log" | awk -v client="$client" \
         -v elapsed="$elapsed" '{ sum += $1; if ($1 > max) max = $1; n++ }

@@ -38,6 +38,12 @@ use crate::Error;
 /// blocking the runtime's thread. Dropping it before it resolves stops waiting and
 /// leaves nothing behind in the future; the task is not cancelled.
 ///
+/// Awaiting a [`ThreadPoolExecutor`](crate::ThreadPoolExecutor)'s future stays awake
+/// for a moment first (about 20 µs): it wakes its own task and returns `Pending`, so
+/// that the runtime polls it again instead of sleeping, since a short task's result
+/// comes sooner than a sleeping thread can be woken. Then it leaves its waker, and
+/// the completion wakes it. Other futures leave their waker at the first poll.
+///
 /// ```
 /// use concurrent_futures::ThreadPoolExecutor;
 ///
