@@ -4,9 +4,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
-use crossbeam_channel::{Receiver, Sender};
 use parking_lot::{Condvar, Mutex};
 
+use super::queue::Queue;
 use super::sleep::Sleep;
 use super::work_item::Job;
 use super::{worker, Initializer};
@@ -21,8 +21,9 @@ pub(super) struct PoolCore {
     thread_name_prefix: String,
     pub(super) initializer: Option<Initializer>,
     stack_size: Option<usize>,
-    /// The queue's far end, shared by the workers (and by `shutdown`, to drain it).
-    pub(super) queue: Receiver<Job>,
+    /// The jobs, pushed by `submit` (under the control lock, while open), taken by
+    /// the workers (and by `shutdown`, to cancel them).
+    pub(super) queue: Queue<Job>,
     /// Where idle workers sleep, and who wakes them (`sleep.rs`).
     pub(super) sleep: Sleep,
     /// Python's `_idle_semaphore`: how many finished tasks have not been matched by a
@@ -40,8 +41,8 @@ pub(super) struct PoolCore {
 /// Everything `submit` and `shutdown` must see change atomically (Python's
 /// `_shutdown_lock`).
 struct Control {
-    /// `None` once shut down: dropping the last sender lets workers drain and exit.
-    sender: Option<Sender<Job>>,
+    /// `false` once shut down: the queue is closed, and the workers drain it and exit.
+    open: bool,
     /// Why the pool broke, once an initializer failed.
     broken: Option<String>,
     threads: Vec<JoinHandle<()>>,
@@ -65,18 +66,17 @@ impl PoolCore {
                 POOL_COUNTER.fetch_add(1, Ordering::Relaxed)
             )
         });
-        let (sender, queue) = crossbeam_channel::unbounded();
         Arc::new(PoolCore {
             max_workers,
             thread_name_prefix,
             initializer,
             stack_size,
-            queue,
+            queue: Queue::new(),
             sleep: Sleep::default(),
             idle: AtomicUsize::new(0),
             all_started: AtomicBool::new(false),
             control: Mutex::new(Control {
-                sender: Some(sender),
+                open: true,
                 broken: None,
                 threads: Vec::new(),
                 started: 0,
@@ -102,7 +102,7 @@ impl PoolCore {
                 reason: reason.clone(),
             });
         }
-        if control.sender.is_none() {
+        if !control.open {
             return Err(Error::Shutdown);
         }
         if !self.all_started.load(Ordering::Relaxed) {
@@ -110,10 +110,7 @@ impl PoolCore {
         }
         let (future, job) = FutureTask::new(func);
         let job: Job = job;
-        let sender = control.sender.as_ref().expect("checked above");
-        // The queue cannot be disconnected: `self.queue` is a receiver that lives as
-        // long as this core.
-        let _ = sender.send(job);
+        self.queue.push(job);
         drop(control);
         self.sleep.job_queued();
         Ok(future)
@@ -166,7 +163,7 @@ impl PoolCore {
             control.broken = Some(reason.clone());
         }
         drop(control);
-        while let Ok(job) = self.queue.try_recv() {
+        while let Some(job) = self.queue.pop() {
             job.fail(Error::BrokenExecutor {
                 reason: reason.clone(),
             });
@@ -175,16 +172,17 @@ impl PoolCore {
 
     pub(super) fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let mut control = self.control.lock();
-        control.sender = None;
+        control.open = false;
+        self.queue.close();
         // Taken out of the queue under the lock, cancelled after it: cancelling runs
         // the futures' callbacks, which may call back into this pool (submit, Debug).
         let unstarted: Vec<Job> = if cancel_futures {
-            self.queue.try_iter().collect()
+            std::iter::from_fn(|| self.queue.pop()).collect()
         } else {
             Vec::new()
         };
         drop(control);
-        // Sleeping workers wake, drain the queue and exit (the sender is gone).
+        // Sleeping workers wake, drain the queue and exit (it is closed).
         self.sleep.close();
         for job in unstarted {
             job.cancel();
@@ -237,10 +235,10 @@ impl PoolCore {
 impl std::fmt::Debug for PoolCore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let control = self.control.lock();
-        let state = match (&control.broken, &control.sender) {
+        let state = match (&control.broken, control.open) {
             (Some(_), _) => "broken",
-            (None, None) => "shut down",
-            (None, Some(_)) => "running",
+            (None, false) => "shut down",
+            (None, true) => "running",
         };
         f.debug_struct("ThreadPoolExecutor")
             .field("name", &self.thread_name_prefix)

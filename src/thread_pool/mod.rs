@@ -7,6 +7,7 @@
 
 mod builder;
 mod core;
+mod queue;
 mod sleep;
 pub(crate) mod work_item;
 mod worker;

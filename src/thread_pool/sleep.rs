@@ -23,21 +23,12 @@ use std::sync::atomic::Ordering::SeqCst;
 
 use crate::sync::{fence, AtomicUsize, Backoff, Condvar, Mutex};
 
-/// Where workers take jobs from: the pool's queue (a crossbeam receiver), or in the
-/// model check, a stand-in that loom can see into.
+/// Where workers take jobs from: the pool's queue (`queue.rs`), or in the model
+/// check, a stand-in that loom can see into.
 pub(super) trait JobQueue {
     type Job;
     /// A job if one is queued; `Err(true)` once the queue is closed and empty.
     fn try_take(&self) -> Result<Self::Job, bool>;
-}
-
-impl<J> JobQueue for crossbeam_channel::Receiver<J> {
-    type Job = J;
-
-    fn try_take(&self) -> Result<J, bool> {
-        self.try_recv()
-            .map_err(|error| error == crossbeam_channel::TryRecvError::Disconnected)
-    }
 }
 
 #[derive(Default)]

@@ -32,7 +32,7 @@ pub(super) fn run(core: Arc<PoolCore>) {
             return;
         }
     }
-    // Ends when the pool is shut down (every sender gone) and the queue is empty.
+    // Ends when the pool is shut down (the queue closed) and the queue is empty.
     while let Some(job) = core.sleep.next_job(&core.queue) {
         job.run();
         // Python's `_idle_semaphore.release()`: this worker can take the next submit.
