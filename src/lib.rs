@@ -138,6 +138,7 @@
 mod error;
 mod future;
 mod map;
+mod pool_thread;
 // The process pool re-executes /proc/self/exe and uses prctl and pidfds: Linux only.
 #[cfg(target_os = "linux")]
 mod process_pool;

@@ -79,17 +79,11 @@ const HELPED_TICK: Duration = Duration::from_millis(1);
 /// After the worker closed its pipe, how long it may take to exit before SIGKILL.
 const EXIT_GRACE: Duration = Duration::from_secs(5);
 
-thread_local! {
-    /// The pool (its scheduler's address) this thread is a connection thread of, or,
-    /// for the moment, reads a worker pipe of (see `Helping`).
-    static CONNECTION_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
 /// `true` on the connection threads of `scheduler`'s pool, where done-callbacks run,
 /// and in a thread helping there (where a result's `Deserialize` may run): the only
 /// threads that can finish the pool's tasks, which therefore must not wait for them.
 pub(crate) fn is_connection_thread_of(scheduler: &Scheduler) -> bool {
-    CONNECTION_OF.with(|pool| pool.get() == scheduler as *const Scheduler as usize)
+    crate::pool_thread::works_for(scheduler as *const Scheduler as usize)
 }
 
 /// Tells the scheduler this thread is done, however `run` ends (unwinding included).
@@ -102,7 +96,7 @@ impl Drop for EndGuard {
 }
 
 pub(crate) fn run(scheduler: Arc<Scheduler>, worker_id: u64) {
-    CONNECTION_OF.with(|pool| pool.set(Arc::as_ptr(&scheduler) as usize));
+    let _working = crate::pool_thread::work_for(Arc::as_ptr(&scheduler) as usize);
     let _end = EndGuard(Arc::clone(&scheduler));
     let Spawned {
         mut child,
@@ -578,21 +572,23 @@ impl Helper for Link {
 /// here that drops the pool must not wait for this very thread.
 struct Helping<'a> {
     link: &'a Link,
-    was: usize,
+    _working: crate::pool_thread::WorkingFor,
 }
 
 impl<'a> Helping<'a> {
     fn start(link: &'a Link) -> Helping<'a> {
         link.helpers.fetch_add(1, Ordering::Relaxed);
         let pool = Arc::as_ptr(&link.scheduler) as usize;
-        let was = CONNECTION_OF.with(|of| of.replace(pool));
-        Helping { link, was }
+        Helping {
+            link,
+            _working: crate::pool_thread::work_for(pool),
+        }
     }
 }
 
 impl Drop for Helping<'_> {
     fn drop(&mut self) {
-        CONNECTION_OF.with(|of| of.set(self.was));
+        // `_working` puts back the thread's mark after this, as fields drop last.
         self.link.helpers.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -9,7 +9,8 @@ use parking_lot::{Condvar, Mutex};
 use super::queue::Queue;
 use super::sleep::Sleep;
 use super::work_item::Job;
-use super::{worker, Initializer};
+use super::worker::{self, WorkerPool};
+use super::Initializer;
 use crate::future::FutureTask;
 use crate::{Error, Future};
 
@@ -19,20 +20,20 @@ static POOL_COUNTER: AtomicUsize = AtomicUsize::new(0);
 pub(super) struct PoolCore {
     max_workers: usize,
     thread_name_prefix: String,
-    pub(super) initializer: Option<Initializer>,
+    initializer: Option<Initializer>,
     stack_size: Option<usize>,
     /// The jobs, pushed by `submit` (under the control lock, while open), taken by
     /// the workers (and by `shutdown`, to cancel them).
-    pub(super) queue: Queue<Job>,
+    queue: Queue<Job>,
     /// Where idle workers sleep, and who wakes them (`sleep.rs`).
-    pub(super) sleep: Sleep,
+    sleep: Sleep,
     /// Python's `_idle_semaphore`: how many finished tasks have not been matched by a
     /// `submit` yet, i.e. roughly how many workers are idle. A submit that can take one
     /// starts no thread.
-    pub(super) idle: AtomicUsize,
+    idle: AtomicUsize,
     /// Set once `max_workers` threads run: from then on nobody needs the idle count,
     /// and leaving it alone saves a cache line bouncing between every thread.
-    pub(super) all_started: AtomicBool,
+    all_started: AtomicBool,
     control: Mutex<Control>,
     /// Signalled when a `shutdown(wait=true)` has joined the threads it took.
     joined: Condvar,
@@ -136,7 +137,7 @@ impl PoolCore {
         if let Some(bytes) = self.stack_size {
             builder = builder.stack_size(bytes);
         }
-        let core = Arc::clone(self);
+        let core: Arc<dyn WorkerPool> = Arc::clone(self) as _;
         match builder.spawn(move || worker::run(core)) {
             Ok(handle) => {
                 control.started += 1;
@@ -200,7 +201,7 @@ impl PoolCore {
         // puts it back when done, for an outside caller to join, and does not wait for
         // concurrent callers, which may be joining it.
         let me = thread::current().id();
-        let inside = worker::is_worker_of(self);
+        let inside = crate::pool_thread::works_for(self.id());
         let mut control = self.control.lock();
         loop {
             let threads = std::mem::take(&mut control.threads);
@@ -228,6 +229,33 @@ impl PoolCore {
             if inside {
                 return;
             }
+        }
+    }
+}
+
+impl WorkerPool for PoolCore {
+    fn id(&self) -> usize {
+        self as *const PoolCore as usize
+    }
+
+    fn initialize(&self) {
+        if let Some(initializer) = &self.initializer {
+            initializer();
+        }
+    }
+
+    fn break_pool(&self, reason: String) {
+        PoolCore::break_pool(self, reason);
+    }
+
+    fn next_job(&self) -> Option<Job> {
+        self.sleep.next_job(&self.queue)
+    }
+
+    fn job_done(&self) {
+        // Python's `_idle_semaphore.release()`: this worker can take the next submit.
+        if !self.all_started.load(Ordering::Relaxed) {
+            self.idle.fetch_add(1, Ordering::Release);
         }
     }
 }

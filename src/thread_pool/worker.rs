@@ -1,43 +1,41 @@
 //! The loop each worker thread runs.
 
-use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::core::PoolCore;
+use super::work_item::Job;
+use crate::pool_thread;
 use crate::Error;
 
-thread_local! {
-    /// The pool this thread works for (its `PoolCore`'s address), 0 for other threads.
-    static POOL: Cell<usize> = const { Cell::new(0) };
+/// What a worker needs of its pool; the pool's core implements it.
+pub(super) trait WorkerPool: Send + Sync {
+    /// Names the pool for `pool_thread` (its shared state's address).
+    fn id(&self) -> usize;
+    /// Runs the pool's initializer, if it has one.
+    fn initialize(&self);
+    /// Marks the pool broken: its initializer failed.
+    fn break_pool(&self, reason: String);
+    /// The next job, waiting for one; `None` once the pool is shut down and drained.
+    fn next_job(&self) -> Option<Job>;
+    /// Called after each job: the worker is free for the next.
+    fn job_done(&self);
 }
 
-/// `true` if the calling thread is one of `core`'s workers.
-pub(super) fn is_worker_of(core: &PoolCore) -> bool {
-    POOL.with(Cell::get) == core as *const PoolCore as usize
-}
-
-pub(super) fn run(core: Arc<PoolCore>) {
-    POOL.with(|pool| pool.set(Arc::as_ptr(&core) as usize));
-    if let Some(initializer) = &core.initializer {
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| initializer())) {
-            let Error::Panicked { message } = Error::from_panic(payload) else {
-                unreachable!("from_panic makes Panicked")
-            };
-            core.break_pool(format!(
-                "a worker thread's initializer panicked ({message}); \
-                 the thread pool cannot run tasks any more"
-            ));
-            return;
-        }
+pub(super) fn run(pool: Arc<dyn WorkerPool>) {
+    let _working = pool_thread::work_for(pool.id());
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| pool.initialize())) {
+        let Error::Panicked { message } = Error::from_panic(payload) else {
+            unreachable!("from_panic makes Panicked")
+        };
+        pool.break_pool(format!(
+            "a worker thread's initializer panicked ({message}); \
+             the thread pool cannot run tasks any more"
+        ));
+        return;
     }
     // Ends when the pool is shut down (the queue closed) and the queue is empty.
-    while let Some(job) = core.sleep.next_job(&core.queue) {
+    while let Some(job) = pool.next_job() {
         job.run();
-        // Python's `_idle_semaphore.release()`: this worker can take the next submit.
-        if !core.all_started.load(Ordering::Relaxed) {
-            core.idle.fetch_add(1, Ordering::Release);
-        }
+        pool.job_done();
     }
 }
