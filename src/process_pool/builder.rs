@@ -2,11 +2,24 @@
 
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::entry::{self, call_one, TaskFn};
 use super::ProcessPoolExecutor;
 use crate::Error;
 
+/// The initializer as the builder holds it, before the pool makes its entry points.
+#[derive(Debug, Clone)]
+pub(super) enum InitializerSpec {
+    Plain(fn()),
+    /// A one-argument initializer's trampoline and its encoded argument (or why the
+    /// argument could not be encoded, reported by `build`).
+    WithArg(TaskFn, Result<Vec<u8>, String>),
+}
+
 /// Builds a [`ProcessPoolExecutor`] (Python's `max_workers`, `initializer` and
-/// `max_tasks_per_child`, plus a per-task time limit).
+/// `initargs`, and `max_tasks_per_child`, plus a per-task time limit).
 ///
 /// ```
 /// use std::time::Duration;
@@ -30,7 +43,7 @@ use crate::Error;
 #[must_use = "call .build() to get the pool"]
 pub struct ProcessPoolBuilder {
     max_workers: Option<usize>,
-    initializer: Option<fn()>,
+    initializer: Option<InitializerSpec>,
     max_tasks_per_child: Option<usize>,
     task_time_limit: Option<Duration>,
 }
@@ -52,7 +65,50 @@ impl ProcessPoolBuilder {
     /// panics, the pool is broken: its futures fail with `Error::BrokenExecutor` and no
     /// worker is started again.
     pub fn initializer(mut self, initializer: fn()) -> ProcessPoolBuilder {
-        self.initializer = Some(initializer);
+        self.initializer = Some(InitializerSpec::Plain(initializer));
+        self
+    }
+
+    /// Like [`initializer`](Self::initializer), for an initializer that takes an
+    /// argument (Python's `initargs`): `initializer(arg)` runs once in each worker
+    /// process. As for tasks, `initializer` is a plain `fn` (or a closure that
+    /// captures nothing) and `arg` travels with serde; an `arg` that cannot be
+    /// encoded makes `build` fail with `Error::Serialization`.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use concurrent_futures::ProcessPoolExecutor;
+    ///
+    /// static SCALE: AtomicU64 = AtomicU64::new(1);
+    ///
+    /// fn set_scale(scale: u64) {
+    ///     SCALE.store(scale, Ordering::Relaxed);
+    /// }
+    ///
+    /// fn scaled(n: u64) -> u64 {
+    ///     n * SCALE.load(Ordering::Relaxed)
+    /// }
+    ///
+    /// fn main() {
+    ///     concurrent_futures::init();
+    ///     let pool = ProcessPoolExecutor::builder()
+    ///         .max_workers(1)
+    ///         .initializer_with(set_scale, 10)
+    ///         .build()
+    ///         .unwrap();
+    ///     assert_eq!(pool.submit(scaled, 4).unwrap().result(), Ok(&40));
+    /// }
+    /// ```
+    pub fn initializer_with<F, A>(mut self, initializer: F, arg: A) -> ProcessPoolBuilder
+    where
+        F: Fn(A) + Copy + Send + Sync + 'static,
+        A: Serialize + DeserializeOwned + 'static,
+    {
+        const { entry::assert_transportable::<F>() };
+        let _ = initializer; // zero-sized: the worker conjures it
+        let encoded = postcard::to_allocvec(&arg)
+            .map_err(|e| format!("could not encode the initializer's argument: {e}"));
+        self.initializer = Some(InitializerSpec::WithArg(call_one::<F, A, ()>, encoded));
         self
     }
 
@@ -86,6 +142,9 @@ impl ProcessPoolBuilder {
             return Err(Error::InvalidArgument(
                 "max_tasks_per_child must be at least 1".into(),
             ));
+        }
+        if let Some(InitializerSpec::WithArg(_, Err(message))) = &self.initializer {
+            return Err(Error::Serialization(message.clone()));
         }
         if self.task_time_limit == Some(Duration::ZERO) {
             return Err(Error::InvalidArgument(

@@ -303,7 +303,7 @@ fn handshake(
     encode_frame(
         &ToWorker::Welcome {
             key: config.key,
-            initializer: config.initializer,
+            initializer: config.initializer.clone(),
         },
         &mut welcome,
     )?;

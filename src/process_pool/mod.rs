@@ -36,9 +36,10 @@ use serde::Serialize;
 
 use crate::map::{Batch, Map, MapOptions, Unit};
 use crate::{Error, Future};
+use builder::InitializerSpec;
 use completion::{decode_chunk, decode_one, Completion, Remote};
 use entry::{call_chunk, call_fallible, call_one, Entry};
-use protocol::{encode_frame, ToWorker};
+use protocol::{encode_frame, Initializer, ToWorker};
 use scheduler::{Config, Scheduler};
 
 /// A pool of worker processes that runs functions on serializable arguments (Python's
@@ -97,13 +98,21 @@ impl ProcessPoolExecutor {
 
     fn from_parts(
         max_workers: usize,
-        initializer: Option<fn()>,
+        initializer: Option<InitializerSpec>,
         max_tasks_per_child: Option<usize>,
         task_time_limit: Option<Duration>,
     ) -> Result<ProcessPoolExecutor, Error> {
         let key = random_key();
         let initializer = initializer
-            .map(|function| Entry::initializer(function, key))
+            .map(|spec| match spec {
+                InitializerSpec::Plain(function) => {
+                    Entry::initializer(function, key).map(Initializer::Plain)
+                }
+                InitializerSpec::WithArg(trampoline, arg) => Ok(Initializer::WithArg {
+                    entry: Entry::task(trampoline, key)?,
+                    arg: arg.unwrap_or_default(), // `build` refused an unencodable one
+                }),
+            })
             .transpose()
             .map_err(Error::InvalidArgument)?;
         let config = Config {

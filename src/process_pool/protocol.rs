@@ -41,10 +41,20 @@ pub(crate) enum ToWorker {
         /// Keys the tags of every [`Entry`] this pool sends (see `entry.rs`).
         key: u64,
         /// Runs once before the first task; a panic is reported as `InitFailed`.
-        initializer: Option<Entry>,
+        initializer: Option<Initializer>,
     },
     /// Run `entry` on the postcard-encoded `arg`.
     Task { id: u64, entry: Entry, arg: Vec<u8> },
+}
+
+/// What a worker runs once before its first task.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) enum Initializer {
+    /// A plain `fn()`.
+    Plain(Entry),
+    /// A function of one argument (Python's `initargs`): a task trampoline, run on the
+    /// postcard-encoded argument; what it returns is `()`.
+    WithArg { entry: Entry, arg: Vec<u8> },
 }
 
 /// Messages from a worker to the pool.

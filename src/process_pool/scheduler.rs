@@ -16,7 +16,6 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use super::completion::Completion;
 use super::connection;
-use super::entry::Entry;
 use super::protocol::Outcome;
 use crate::future::Helper;
 use crate::{Error, ExitCause};
@@ -59,7 +58,7 @@ const MAX_RESENDS: u32 = 3;
 /// Fixed settings of one pool.
 pub(crate) struct Config {
     pub(crate) max_workers: usize,
-    pub(crate) initializer: Option<Entry>,
+    pub(crate) initializer: Option<super::protocol::Initializer>,
     pub(crate) max_tasks_per_child: Option<usize>,
     pub(crate) task_time_limit: Option<Duration>,
     /// Keys the tags of the entry points this pool sends.

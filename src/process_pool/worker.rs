@@ -7,7 +7,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use super::entry::layout_fingerprint;
-use super::protocol::{encode_frame, FrameDecoder, Outcome, ToParent, ToWorker, PROTOCOL_VERSION};
+use super::protocol::{
+    encode_frame, FrameDecoder, Initializer, Outcome, ToParent, ToWorker, PROTOCOL_VERSION,
+};
 use crate::Error;
 
 /// Exit code of a worker that could not talk to its pool.
@@ -171,13 +173,8 @@ impl Connection {
             return Err("the pool did not answer the handshake".into());
         };
         self.key = key;
-        if let Some(entry) = initializer {
-            let initializer = entry.resolve_initializer(key)?;
-            if let Err(payload) = catch_unwind(initializer) {
-                let message = match Error::from_panic(payload) {
-                    Error::Panicked { message } => message,
-                    other => other.to_string(),
-                };
+        if let Some(initializer) = initializer {
+            if let Err(message) = run_initializer(&initializer, key)? {
                 self.send(&ToParent::InitFailed { message })?;
                 self.flush()?;
                 return Ok(());
@@ -259,6 +256,32 @@ impl Connection {
                 }
                 return Ok(None);
             }
+        }
+    }
+}
+
+/// Runs the pool's initializer: `Ok(Err(message))` if it failed (it panicked, or its
+/// argument could not be decoded), `Err` if its entry point was not this pool's.
+fn run_initializer(initializer: &Initializer, key: u64) -> Result<Result<(), String>, String> {
+    match initializer {
+        Initializer::Plain(entry) => {
+            let function = entry.resolve_initializer(key)?;
+            Ok(
+                catch_unwind(function).map_err(|payload| match Error::from_panic(payload) {
+                    Error::Panicked { message } => message,
+                    other => other.to_string(),
+                }),
+            )
+        }
+        Initializer::WithArg { entry, arg } => {
+            let trampoline = entry.resolve_task(key)?;
+            Ok(match trampoline(arg) {
+                Outcome::Returned(_) => Ok(()),
+                Outcome::Panicked(message)
+                | Outcome::Failed(message)
+                | Outcome::Serialization(message) => Err(message),
+                Outcome::Refused(message) => return Err(message),
+            })
         }
     }
 }
