@@ -315,7 +315,12 @@ impl ProcessPoolExecutor {
 
     /// Python 3.14's `terminate_workers()`: shuts down, cancels the tasks not started,
     /// and sends SIGTERM to every worker (and the processes its task started). Tasks
-    /// that were running fail with `Error::WorkerDied`. Returns when all are reaped.
+    /// that were running fail with `Error::WorkerDied`.
+    ///
+    /// It returns when every worker is reaped, where Python's returns at once: so when
+    /// it returns, every future of the pool is done (cancelled, or failed with the
+    /// worker's death) and no worker process is left, which the caller can then rely
+    /// on; Python's futures are failed later by its management thread.
     pub fn terminate_workers(&self) {
         self.scheduler.stop_workers(libc::SIGTERM);
     }
