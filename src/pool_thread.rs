@@ -11,36 +11,62 @@ use std::cell::Cell;
 thread_local! {
     /// The pool this thread works for, 0 for none.
     static POOL: Cell<usize> = const { Cell::new(0) };
+    /// The pool this thread helps for the moment (reading its pipe), 0 for none. A
+    /// mark of its own, so that helping one pool does not hide the pool the thread
+    /// works for.
+    static HELPING: Cell<usize> = const { Cell::new(0) };
 }
 
-/// `true` if the calling thread works for the pool at `pool`.
+/// `true` if the calling thread works for, or is helping, the pool at `pool`.
 pub(crate) fn works_for(pool: usize) -> bool {
-    POOL.with(Cell::get) == pool
+    POOL.with(Cell::get) == pool || HELPING.with(Cell::get) == pool
 }
 
-/// Marks the calling thread as working for `pool` until the guard drops, which puts
-/// back what was there (a thread may help another pool for a moment).
+/// Marks the calling thread as working for `pool` until the guard drops.
 pub(crate) fn work_for(pool: usize) -> WorkingFor {
-    WorkingFor {
-        was: POOL.with(|current| current.replace(pool)),
-    }
+    WorkingFor::mark(&POOL, pool)
 }
 
-/// See [`work_for`].
+/// Marks the calling thread as helping `pool` until the guard drops.
+pub(crate) fn help(pool: usize) -> WorkingFor {
+    WorkingFor::mark(&HELPING, pool)
+}
+
+/// See [`work_for`] and [`help`]: puts back what the mark replaced.
 #[must_use = "the mark lasts as long as the guard"]
 pub(crate) struct WorkingFor {
+    mark: &'static std::thread::LocalKey<Cell<usize>>,
     was: usize,
+}
+
+impl WorkingFor {
+    fn mark(mark: &'static std::thread::LocalKey<Cell<usize>>, pool: usize) -> WorkingFor {
+        WorkingFor {
+            mark,
+            was: mark.with(|current| current.replace(pool)),
+        }
+    }
 }
 
 impl Drop for WorkingFor {
     fn drop(&mut self) {
-        POOL.with(|current| current.set(self.was));
+        self.mark.with(|current| current.set(self.was));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn helping_one_pool_keeps_the_mark_of_the_pool_worked_for() {
+        let _working = work_for(10);
+        {
+            let _helping = help(20);
+            assert!(works_for(10) && works_for(20));
+        }
+        assert!(works_for(10) && !works_for(20));
+    }
 
     #[test]
     fn a_mark_lasts_as_long_as_its_guard_and_nests() {

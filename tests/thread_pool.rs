@@ -368,3 +368,32 @@ fn pool_debug_says_what_it_is() {
     pool.shutdown(true, false);
     assert!(format!("{pool:?}").contains("shut down"));
 }
+
+/// A warm pool whose workers all sleep: tasks queued together that wait for each other
+/// (all of them at one barrier) must each get a worker, as in Python. Waking one
+/// worker per burst ran them one after the other, and the first waited for ever.
+#[test]
+fn tasks_queued_together_on_a_warm_pool_each_get_a_worker() {
+    const WORKERS: usize = 4;
+    let pool = ThreadPoolExecutor::with_max_workers(WORKERS).unwrap();
+    for round in 0..20 {
+        let barrier = Arc::new(std::sync::Barrier::new(WORKERS));
+        let futures: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                let barrier = Arc::clone(&barrier);
+                pool.submit(move || barrier.wait().is_leader()).unwrap()
+            })
+            .collect();
+        let leaders = futures
+            .iter()
+            .map(|fut| {
+                *fut.result_timeout(std::time::Duration::from_secs(60))
+                    .unwrap()
+            })
+            .filter(|&leader| leader)
+            .count();
+        assert_eq!(leaders, 1, "round {round}");
+        // Let every worker go back to sleep before the next burst.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}

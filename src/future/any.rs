@@ -31,8 +31,9 @@ pub struct Erased;
 /// waiting (`result()` gives `Ok(&Erased)` or the error), callbacks, awaiting, and
 /// `wait` / `as_completed` beside other `AnyFuture`s. It is equal to the typed future
 /// it came from (`any == typed`), so a `HashMap<Future<T>, V>` still finds its entry
-/// after [`downcast`](AnyFuture::downcast). Executors cannot complete it:
-/// `set_result` / `set_exception` on a view give `Err(Error::InvalidState(..))`.
+/// after [`downcast`](AnyFuture::downcast). Executors cannot drive it:
+/// `set_running_or_notify_cancel`, `set_result` and `set_exception` on a view give
+/// `Err(Error::InvalidState(..))`.
 ///
 /// ```
 /// use concurrent_futures::{wait, AnyFuture, ReturnWhen, ThreadPoolExecutor};
@@ -95,8 +96,10 @@ impl<U: Send + Sync + 'static> SharedState<Erased> for View<U> {
         self.0.cancel()
     }
 
-    fn set_running_or_notify_cancel(&self, _me: &AnyFuture) -> Result<bool, Error> {
-        self.0.set_running_or_notify_cancel()
+    fn set_running_or_notify_cancel(&self, me: &AnyFuture) -> Result<bool, Error> {
+        Err(Error::InvalidState(format!(
+            "{me:?} is an AnyFuture view: start the typed future it came from"
+        )))
     }
 
     fn add_done_callback(&self, _me: &AnyFuture, callback: Callback<Erased>) {

@@ -38,25 +38,40 @@ where
     T: Send + Sync + 'static,
     C: TypedCell<T>,
 {
-    UNPARK.with(|waker| {
-        let mut slot = None;
-        loop {
-            if !cell.register_waker(&mut slot, waker) {
-                return true; // done: completion took (and woke) the waker, if stored
-            }
-            match deadline {
-                None => thread::park(),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        if let Some(index) = slot {
-                            cell.remove_waker(index);
-                        }
-                        return cell.state().is_done();
+    // `try_with`: in a thread-local's destructor, this one may be gone already; a
+    // fresh waker does the same job there.
+    match UNPARK.try_with(|waker| park_with(cell, deadline, waker)) {
+        Ok(done) => done,
+        Err(_) => {
+            let waker = Waker::from(Arc::new(Unpark(thread::current())));
+            park_with(cell, deadline, &waker)
+        }
+    }
+}
+
+/// The parking loop, with this thread's unparking `waker`.
+fn park_with<T, C>(cell: &C, deadline: Option<Instant>, waker: &Waker) -> bool
+where
+    T: Send + Sync + 'static,
+    C: TypedCell<T>,
+{
+    let mut slot = None;
+    loop {
+        if !cell.register_waker(&mut slot, waker) {
+            return true; // done: completion took (and woke) the waker, if stored
+        }
+        match deadline {
+            None => thread::park(),
+            Some(deadline) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    if let Some(index) = slot {
+                        cell.remove_waker(index);
                     }
-                    thread::park_timeout(deadline - now);
+                    return cell.state().is_done();
                 }
+                thread::park_timeout(deadline - now);
             }
         }
-    })
+    }
 }

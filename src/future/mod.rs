@@ -36,6 +36,7 @@ pub use any::{AnyFuture, Erased};
 pub use awaiting::{AwaitOwned, AwaitRef};
 pub use state::FutureState;
 pub(crate) use task::FutureTask;
+pub(crate) use wakers::wake_contained;
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::Ordering;
@@ -494,11 +495,15 @@ impl<T: Send + Sync + 'static, C: TypedCell<T>> SharedState<T> for C {
     /// Blocks until the future is done or `timeout` passes; `true` if it is done.
     fn wait_done(&self, timeout: Option<Duration>) -> bool {
         let cell = self.cell();
-        if cell.state_now().is_done() || cell.spin_until_done(timeout) {
+        if cell.state_now().is_done() {
             return true;
         }
-        // A deadline that cannot be represented is as good as no deadline.
+        // Fixed before the wait awake, which counts against it. A deadline that
+        // cannot be represented is as good as no deadline.
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        if cell.spin_until_done(timeout) {
+            return true;
+        }
         if let Some(helper) = cell.helper() {
             helper.help(&|| cell.state_now().is_done(), deadline);
         }
@@ -551,16 +556,21 @@ impl<T: Send + Sync + 'static, C: TypedCell<T>> SharedState<T> for C {
         if self.cell().state_now().is_done() {
             return false;
         }
-        shared.listeners.lists().wakers.register(slot, waker);
+        let replaced = shared.listeners.lists().wakers.register(slot, waker);
+        drop(shared);
+        drop(replaced); // a waker's drop is foreign code: not under the lock
         true
     }
 
     fn remove_waker(&self, slot: usize) {
         let mut shared = self.cell().shared.lock();
         // Done means the wakers were taken (and woken) already: nothing to remove.
-        if let Some(lists) = shared.listeners.existing_lists() {
-            lists.wakers.remove(slot);
-        }
+        let removed = shared
+            .listeners
+            .existing_lists()
+            .and_then(|lists| lists.wakers.remove(slot));
+        drop(shared);
+        drop(removed); // a waker's drop is foreign code: not under the lock
     }
 
     fn erase_type(&self, me: &Future<T>) -> AnyFuture {

@@ -17,12 +17,15 @@ pub(super) struct Wakers {
 impl Wakers {
     /// Stores `waker` for the await that owns `slot`: in its slot if it has one (the
     /// old waker is kept if it would wake the same task, as the `Future` contract
-    /// allows), else in a new slot whose index goes into `slot`.
-    pub(super) fn register(&mut self, slot: &mut Option<usize>, waker: &Waker) {
+    /// allows), else in a new slot whose index goes into `slot`. Gives back the waker
+    /// it replaced, for the caller to drop once the future's lock is released (a
+    /// waker's drop is the runtime's code).
+    #[must_use = "drop the replaced waker after releasing the lock"]
+    pub(super) fn register(&mut self, slot: &mut Option<usize>, waker: &Waker) -> Option<Waker> {
         match *slot {
             Some(index) => match &mut self.slots[index] {
-                Some(stored) if stored.will_wake(waker) => {}
-                stored => *stored = Some(waker.clone()),
+                Some(stored) if stored.will_wake(waker) => None,
+                stored => stored.replace(waker.clone()),
             },
             None => {
                 let index = match self.free.pop() {
@@ -36,30 +39,47 @@ impl Wakers {
                     }
                 };
                 *slot = Some(index);
+                None
             }
         }
     }
 
-    /// Drops the waker in `index` (its await was dropped before the future was done).
-    pub(super) fn remove(&mut self, index: usize) {
-        if let Some(stored) = self.slots.get_mut(index) {
-            if stored.take().is_some() {
-                self.free.push(index);
-            }
+    /// Takes the waker in `index` out (its await was dropped before the future was
+    /// done), for the caller to drop once the lock is released.
+    #[must_use = "drop the waker after releasing the lock"]
+    pub(super) fn remove(&mut self, index: usize) -> Option<Waker> {
+        let taken = self.slots.get_mut(index)?.take();
+        if taken.is_some() {
+            self.free.push(index);
         }
+        taken
     }
 
     /// Wakes every awaiting task; called once, after the future became done and its
-    /// lock was released.
+    /// lock was released. A waker is the runtime's code, or a user's: one that panics
+    /// must not keep the others from being woken, nor unwind the completing thread (a
+    /// pool's worker), so each wake is contained.
     pub(super) fn wake_all(self) {
         for waker in self.slots.into_iter().flatten() {
-            waker.wake();
+            wake_contained(waker);
         }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
         self.slots.iter().flatten().count()
+    }
+}
+
+/// Wakes `waker`, containing a panic in it (reported on stderr, as a panicking
+/// done-callback is).
+pub(crate) fn wake_contained(waker: Waker) {
+    let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+    if woken.is_err() {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"concurrent_futures: a waker panicked when woken; the others were woken\n",
+        );
     }
 }
 
@@ -88,20 +108,20 @@ mod tests {
         let (count, waker) = counting_waker();
         let mut wakers = Wakers::default();
         let (mut a, mut b) = (None, None);
-        wakers.register(&mut a, &waker);
-        wakers.register(&mut b, &waker);
+        let _ = wakers.register(&mut a, &waker);
+        let _ = wakers.register(&mut b, &waker);
         assert_eq!((a, b), (Some(0), Some(1)));
-        wakers.register(&mut a, &waker);
+        assert!(wakers.register(&mut a, &waker).is_none());
         // `count` itself, `waker`, and one clone per slot.
         assert_eq!(
             Arc::strong_count(&count),
             4,
             "re-polling with the same waker keeps it"
         );
-        wakers.remove(0);
+        drop(wakers.remove(0));
         assert_eq!(Arc::strong_count(&count), 3, "a removed waker is dropped");
         let mut c = None;
-        wakers.register(&mut c, &waker);
+        let _ = wakers.register(&mut c, &waker);
         assert_eq!(c, Some(0), "the free slot is reused");
         assert_eq!(wakers.len(), 2);
         wakers.wake_all();
@@ -115,8 +135,8 @@ mod tests {
         let (second, second_waker) = counting_waker();
         let mut wakers = Wakers::default();
         let mut slot = None;
-        wakers.register(&mut slot, &first_waker);
-        wakers.register(&mut slot, &second_waker);
+        let _ = wakers.register(&mut slot, &first_waker);
+        drop(wakers.register(&mut slot, &second_waker));
         assert_eq!(Arc::strong_count(&first), 2, "the old waker was dropped");
         wakers.wake_all();
         assert_eq!(first.0.load(Ordering::SeqCst), 0);

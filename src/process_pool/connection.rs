@@ -581,7 +581,7 @@ impl<'a> Helping<'a> {
         let pool = Arc::as_ptr(&link.scheduler) as usize;
         Helping {
             link,
-            _working: crate::pool_thread::work_for(pool),
+            _working: crate::pool_thread::help(pool),
         }
     }
 }

@@ -62,4 +62,8 @@ impl<J> JobQueue for Queue<J> {
         // Closed: every push came before the close, so a last look finds any left.
         self.pop().ok_or(true)
     }
+
+    fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
 }

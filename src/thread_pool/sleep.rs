@@ -16,7 +16,14 @@
 //! first, and the submit sees it asleep (or another worker searching, which looks at
 //! the queue after the same kind of fence) and wakes one. A woken worker is moved
 //! from `sleepers` to `searching` by its waker, under the lock, so that the next
-//! submits do not wake a second one for nothing. `tests` below model check this with
+//! submits do not wake a second one for nothing.
+//!
+//! Which means a burst of submits wakes one worker. So, as in tokio's scheduler, a
+//! worker that stops looking because it found a job wakes the next one when jobs are
+//! left, nobody else is looking and somebody sleeps: a burst wakes the workers one
+//! after the other, as many as there are jobs for. (Without this, tasks queued
+//! together ran one after the other on one worker, and two that wait for each other
+//! never finished.) `tests` below model check this with
 //! loom (see `crate::sync`); docs/architecture.md tells the story.
 
 use std::sync::atomic::Ordering::SeqCst;
@@ -29,6 +36,8 @@ pub(super) trait JobQueue {
     type Job;
     /// A job if one is queued; `Err(true)` once the queue is closed and empty.
     fn try_take(&self) -> Result<Self::Job, bool>;
+    /// `true` if no job is queued now.
+    fn is_empty(&self) -> bool;
 }
 
 #[derive(Default)]
@@ -69,6 +78,7 @@ impl Sleep {
             let backoff = Backoff::new();
             loop {
                 if let Some(found) = self.look(queue, &self.searching) {
+                    self.stopped_looking(queue);
                     return found;
                 }
                 if backoff.is_completed() {
@@ -81,6 +91,8 @@ impl Sleep {
             self.searching.fetch_sub(1, SeqCst);
             fence(SeqCst);
             if let Some(found) = self.look(queue, &self.sleepers) {
+                drop(state);
+                self.stopped_looking(queue);
                 return found;
             }
             self.sleep(state);
@@ -113,18 +125,32 @@ impl Sleep {
         }
     }
 
+    /// A worker stopped looking (it found a job, or the end): if jobs are left,
+    /// nobody else looks and somebody sleeps, it wakes one.
+    fn stopped_looking<Q: JobQueue>(&self, queue: &Q) {
+        fence(SeqCst);
+        if self.searching.load(SeqCst) == 0 && self.sleepers.load(SeqCst) > 0 && !queue.is_empty() {
+            self.wake_one();
+        }
+    }
+
     /// Called after a job was queued: wakes a worker if none is looking and one sleeps.
     pub(super) fn job_queued(&self) {
         fence(SeqCst);
         if self.searching.load(SeqCst) == 0 && self.sleepers.load(SeqCst) > 0 {
-            let mut state = self.state.lock();
-            // Re-read under the lock: a waker or a closing shutdown may have come first.
-            if self.sleepers.load(SeqCst) > 0 && !state.closing {
-                self.sleepers.fetch_sub(1, SeqCst);
-                self.searching.fetch_add(1, SeqCst);
-                state.wakes += 1;
-                self.wakeup.notify_one();
-            }
+            self.wake_one();
+        }
+    }
+
+    /// Moves one sleeper to `searching` and wakes it, if one still sleeps.
+    fn wake_one(&self) {
+        let mut state = self.state.lock();
+        // Re-read under the lock: a waker or a closing shutdown may have come first.
+        if self.sleepers.load(SeqCst) > 0 && !state.closing {
+            self.sleepers.fetch_sub(1, SeqCst);
+            self.searching.fetch_add(1, SeqCst);
+            state.wakes += 1;
+            self.wakeup.notify_one();
         }
     }
 
@@ -154,6 +180,10 @@ mod loom_tests {
         fn try_take(&self) -> Result<u32, bool> {
             let mut queue = self.0.lock();
             queue.0.pop_front().ok_or(queue.1)
+        }
+
+        fn is_empty(&self) -> bool {
+            self.0.lock().0.is_empty()
         }
     }
 
@@ -197,6 +227,52 @@ mod loom_tests {
                 count = ran.1.wait(count);
             }
             drop(count);
+            queue.close();
+            sleep.close();
+            for worker in workers {
+                worker.join().unwrap();
+            }
+        });
+    }
+
+    /// Two jobs queued together on two sleeping workers, the first waiting until the
+    /// second has run: both workers must get one (Python runs such tasks). If only
+    /// one worker were woken, it would wait in the first job for ever while the other
+    /// sleeps: a deadlock, which loom reports.
+    #[test]
+    fn jobs_queued_together_wake_enough_workers() {
+        loom::model(|| {
+            let sleep = Arc::new(Sleep::default());
+            let queue = Arc::new(ModelQueue::default());
+            let second_ran = Arc::new((Mutex::new(false), Condvar::default()));
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (sleep, queue, second_ran) =
+                        (sleep.clone(), queue.clone(), second_ran.clone());
+                    thread::spawn(move || {
+                        while let Some(job) = sleep.next_job(&*queue) {
+                            let mut ran = second_ran.0.lock();
+                            if job == 0 {
+                                while !*ran {
+                                    ran = second_ran.1.wait(ran);
+                                }
+                            } else {
+                                *ran = true;
+                                second_ran.1.notify_all();
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for job in 0..2 {
+                queue.push(job);
+                sleep.job_queued();
+            }
+            let mut ran = second_ran.0.lock();
+            while !*ran {
+                ran = second_ran.1.wait(ran);
+            }
+            drop(ran);
             queue.close();
             sleep.close();
             for worker in workers {

@@ -14,7 +14,9 @@ use crate::{Error, Future};
 
 /// Yields each future once, as it completes (Python's `as_completed` without a timeout).
 ///
-/// Futures already done come first; then each one as it finishes or is cancelled.
+/// Futures already done come first, in input order as they are found (one found
+/// done a moment after the call may come among them); then each one as it finishes
+/// or is cancelled.
 /// Duplicates in the input collapse. Works on futures from any mix of executors.
 ///
 /// ```

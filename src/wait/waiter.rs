@@ -73,7 +73,7 @@ impl Waiter {
             self.wakeup.notify_one();
         }
         if let Some(waker) = waker {
-            waker.wake();
+            crate::future::wake_contained(waker);
         }
     }
 
@@ -85,10 +85,12 @@ impl Waiter {
         if state.satisfied() {
             return Poll::Ready(());
         }
-        match &mut state.waker {
-            Some(stored) if stored.will_wake(cx.waker()) => {}
-            stored => *stored = Some(cx.waker().clone()),
-        }
+        let replaced = match &mut state.waker {
+            Some(stored) if stored.will_wake(cx.waker()) => None,
+            stored => stored.replace(cx.waker().clone()),
+        };
+        drop(state);
+        drop(replaced); // a waker's drop is foreign code: not under the lock
         Poll::Pending
     }
 
