@@ -4,8 +4,11 @@
 //!
 //! The cell is the future's shared state (it is a [`TypedCell`]) and, in the pool's
 //! queue, the job. The task is taken out exactly once, by whoever runs, cancels or
-//! fails the job, so it is dropped when the job leaves the queue, as a separate box
-//! would be, even while handles keep the future alive.
+//! fails the job, so it is dropped (its captures freed) when the job leaves the
+//! queue, as a separate box would be, even while handles keep the future alive. Its
+//! inline bytes stay in the allocation as long as a handle does: a closure that
+//! captures a large value by value makes every such future that much larger (box the
+//! value to avoid it).
 
 use std::sync::Arc;
 

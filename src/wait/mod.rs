@@ -112,6 +112,8 @@ where
 }
 
 /// The future [`wait_async`] returns; resolves to a [`DoneAndNotDone`].
+///
+/// Like most futures it must not be polled again once it has resolved (it panics).
 #[must_use = "a wait does nothing unless awaited"]
 pub struct WaitAsync<T> {
     /// Taken when the wait resolves.
