@@ -8,15 +8,14 @@ use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 
-use super::unique::unique_futures;
+use super::unique::unique_futures_done_first;
 use super::waiter::Waiter;
 use crate::{Error, Future};
 
 /// Yields each future once, as it completes (Python's `as_completed` without a timeout).
 ///
-/// Futures already done come first, in input order as they are found (one found
-/// done a moment after the call may come among them); then each one as it finishes
-/// or is cancelled.
+/// Futures already done come first, in input order; then each one as it finishes or
+/// is cancelled.
 /// Duplicates in the input collapse. Works on futures from any mix of executors.
 ///
 /// ```
@@ -35,7 +34,7 @@ where
     T: 'a,
     I: IntoIterator<Item = &'a Future<T>>,
 {
-    AsCompleted::new(unique_futures(futures), None)
+    AsCompleted::new(unique_futures_done_first(futures), None)
 }
 
 /// Like [`as_completed`], but stops with `Err(Error::Timeout)` when `timeout` (counted
@@ -61,7 +60,7 @@ where
     // An unrepresentable deadline is as good as no deadline.
     let deadline = Instant::now().checked_add(timeout);
     AsCompletedTimeout {
-        inner: AsCompleted::new(unique_futures(futures), deadline),
+        inner: AsCompleted::new(unique_futures_done_first(futures), deadline),
     }
 }
 
@@ -111,7 +110,7 @@ where
     I: IntoIterator<Item = &'a Future<T>>,
 {
     AsCompletedStream {
-        inner: AsCompleted::new(unique_futures(futures), None),
+        inner: AsCompleted::new(unique_futures_done_first(futures), None),
     }
 }
 
@@ -123,8 +122,10 @@ pub struct AsCompleted<T> {
     /// keep it (and its result) alive until the iteration ends (CPython issue 14406).
     futures: Vec<Option<Future<T>>>,
     /// How many futures (by key, in order) have been looked at once; the first look
-    /// yields a done future at once, so nothing is gathered up front.
+    /// yields a done future at once. The first `done_first` were done at the call
+    /// (`unique_futures_done_first` put them there), so their look is free.
     looked_at: usize,
+    done_first: usize,
     /// Keys of futures not done when looked at, before the waiter is registered.
     unwatched: Vec<usize>,
     /// Keys of futures known to be done and not yet yielded, from `watch` and the
@@ -142,11 +143,15 @@ pub struct AsCompleted<T> {
 }
 
 impl<T> AsCompleted<T> {
-    fn new(futures: Vec<Future<T>>, deadline: Option<Instant>) -> AsCompleted<T> {
+    fn new(
+        (futures, done_first): (Vec<Future<T>>, usize),
+        deadline: Option<Instant>,
+    ) -> AsCompleted<T> {
         AsCompleted {
             remaining: futures.len(),
             futures: futures.into_iter().map(Some).collect(),
             looked_at: 0,
+            done_first,
             unwatched: Vec::new(),
             ready: VecDeque::new(),
             waiter: Arc::new(Waiter::new(1, false)),
@@ -171,6 +176,9 @@ impl<T> AsCompleted<T> {
         while self.looked_at < self.futures.len() {
             let key = self.looked_at;
             self.looked_at += 1;
+            if key < self.done_first {
+                return Some(key);
+            }
             match &self.futures[key] {
                 Some(future) if future.done() => return Some(key),
                 _ => self.unwatched.push(key),
