@@ -38,6 +38,10 @@ fn download_many(cc_list: Vec<String>, base_url: &str) -> Result<Tally, concurre
     let executor = ThreadPoolExecutor::with_max_workers(3)?;
     let mut to_do = Vec::new();
     let mut codes = Vec::new();
+    // The schedule prints as one block, as in the book: a download that finishes
+    // meanwhile (a local server answers in microseconds) waits to print its code.
+    // Rust's stdout lock is reentrant, so `say!` here still prints.
+    let schedule = std::io::stdout().lock();
     for cc in cc_list {
         let base_url = base_url.to_string();
         let task_cc = cc.clone();
@@ -46,6 +50,7 @@ fn download_many(cc_list: Vec<String>, base_url: &str) -> Result<Tally, concurre
         to_do.push(future);
         codes.push(cc);
     }
+    drop(schedule);
 
     let mut tally = Tally::default();
     for future in as_completed(&to_do) {
