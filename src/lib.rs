@@ -146,6 +146,7 @@ mod spin;
 mod sync;
 mod thread_pool;
 mod wait;
+mod wake;
 
 pub use error::{Error, ExitCause, TaskError};
 pub use future::{AnyFuture, AwaitOwned, AwaitRef, Erased, Future, FutureState};

@@ -36,7 +36,6 @@ pub use any::{AnyFuture, Erased};
 pub use awaiting::{AwaitOwned, AwaitRef};
 pub use state::FutureState;
 pub(crate) use task::FutureTask;
-pub(crate) use wakers::wake_contained;
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::Ordering;

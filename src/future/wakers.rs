@@ -61,25 +61,13 @@ impl Wakers {
     /// pool's worker), so each wake is contained.
     pub(super) fn wake_all(self) {
         for waker in self.slots.into_iter().flatten() {
-            wake_contained(waker);
+            crate::wake::wake_contained(waker);
         }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
         self.slots.iter().flatten().count()
-    }
-}
-
-/// Wakes `waker`, containing a panic in it (reported on stderr, as a panicking
-/// done-callback is).
-pub(crate) fn wake_contained(waker: Waker) {
-    let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
-    if woken.is_err() {
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"concurrent_futures: a waker panicked when woken; the others were woken\n",
-        );
     }
 }
 

@@ -73,7 +73,7 @@ impl Waiter {
             self.wakeup.notify_one();
         }
         if let Some(waker) = waker {
-            crate::future::wake_contained(waker);
+            crate::wake::wake_contained(waker);
         }
     }
 
