@@ -219,14 +219,9 @@ fn signal_name(signal: i32) -> Option<&'static str> {
 impl Error {
     /// The message of a panic payload, as `std::panic::catch_unwind` returns it.
     pub(crate) fn from_panic(payload: Box<dyn std::any::Any + Send>) -> Error {
-        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
-            (*s).to_string()
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
-        } else {
-            "<non-string panic payload>".to_string()
-        };
-        Error::Panicked { message }
+        Error::Panicked {
+            message: panic_message(payload),
+        }
     }
 
     /// The variant's name, as Python's repr of a failed future names the exception class.
@@ -244,6 +239,17 @@ impl Error {
             Error::InvalidState(_) => "InvalidState",
             Error::Failed(_) => "Failed",
         }
+    }
+}
+
+/// The message a panic was raised with (`panic!("...")` gives a `&str` or a `String`).
+pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_string()
     }
 }
 

@@ -132,9 +132,12 @@
 //! `docs/from-python.md` in the repository maps every Python name to its counterpart;
 //! `docs/architecture.md` and `docs/process-pool.md` explain how it works inside.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 // The process pool's examples must show `fn main` with `init()` as its first line.
 #![allow(clippy::needless_doctest_main)]
 
+mod admission;
 mod error;
 mod future;
 mod map;

@@ -1,5 +1,5 @@
 //! Which pool the calling thread works for: a thread-pool worker, a process pool's
-//! connection thread, or a thread reading a process pool's pipe for the moment. A
+//! supervisor thread, or a thread reading a process pool's pipe for the moment. A
 //! pool that is shut down, or dropped, from such a thread must not wait for the
 //! thread itself (it would wait forever); both pools ask here.
 //!

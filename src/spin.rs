@@ -5,7 +5,7 @@
 //! through the hypervisor: a pipe ping-pong between two processes takes 10 µs on the
 //! project's 2-core VM when both sleep between messages, 2 µs when both stay awake.
 //! That is more than a short task takes. So a process-pool worker waiting for its next
-//! task, a connection thread waiting for a short task's result, and a thread waiting
+//! task, a supervisor thread waiting for a short task's result, and a thread waiting
 //! on a thread pool's future check for a short while before they sleep, yielding the
 //! CPU between checks so that a thread with real work (often the very one they wait
 //! for, on a small machine) gets it. docs/process-pool.md §7 has the figures.

@@ -14,7 +14,7 @@
 //! own task and returns `Pending`, so the runtime runs whatever else is ready and polls
 //! it again instead of going to sleep. It never blocks the runtime's thread, and costs
 //! one or two extra polls when the task takes longer. Other futures (hand-made, or a
-//! process pool's, whose round trip goes through the pool's connection thread) leave
+//! process pool's, whose round trip goes through the worker's supervisor thread) leave
 //! their waker at once.
 //!
 //! Dropping an await (a `select!` that took another branch, a runtime timeout) only

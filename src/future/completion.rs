@@ -127,7 +127,7 @@ impl<T> Future<T> {
     }
 
     /// Like [`complete`](Future::complete), for a thread that must not run user
-    /// callbacks (a thread helping in `result()`, see [`super::Helper`]): if callbacks
+    /// callbacks (a thread fetching in `result()`, see [`super::Fetcher`]): if callbacks
     /// are registered, nothing changes and the outcome is given back, for a thread
     /// that may run them. A future already done ignores the outcome, as `complete`
     /// refuses it.

@@ -50,18 +50,18 @@ use crate::wait::waiter::Waiter;
 use crate::Error;
 use wakers::Wakers;
 
-/// Work a thread waiting in [`Future::result`] can do itself so that the result
-/// arrives sooner, instead of sleeping until another thread delivers it.
+/// A way for a thread waiting in [`Future::result`] to fetch the result itself, so
+/// that it arrives sooner, instead of sleeping until another thread delivers it.
 ///
-/// A process pool's future gets one when its task is sent to a worker: the link to
-/// that worker, whose pipe the waiting thread then reads itself while a short task's
-/// result is due (see `process_pool::connection`). That takes the pool's connection
-/// thread off the round trip: two parties (the waiter and the worker) instead of three
-/// on a two-core machine.
-pub(crate) trait Helper: Send + Sync {
+/// A process pool's future gets one when its task is sent to a worker: the reader of
+/// that worker's result pipe, which the waiting thread then reads itself while a short
+/// task's result is due (see `process_pool::parent::results`). That takes the worker's
+/// supervisor thread off the round trip: two parties (the waiter and the worker)
+/// instead of three on a two-core machine.
+pub(crate) trait Fetcher: Send + Sync {
     /// Works for a short while, awake, until `done()` says `true`, nothing more can be
     /// done here, or `deadline` passes. Never runs done-callbacks.
-    fn help(&self, done: &dyn Fn() -> bool, deadline: Option<Instant>);
+    fn fetch(&self, done: &dyn Fn() -> bool, deadline: Option<Instant>);
 }
 
 /// A callback registered with [`Future::add_done_callback`].
@@ -151,9 +151,9 @@ struct Inner<T> {
 /// the future.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WaitAwake {
-    /// A process pool's future: `result()` helps the worker link instead (see
-    /// [`Helper`]), and an await sleeps at once: awake, it would take the CPU from the
-    /// connection thread that completes the future (28 µs a round trip instead of 8 µs
+    /// A process pool's future: `result()` fetches from the worker's pipe instead (see
+    /// [`Fetcher`]), and an await sleeps at once: awake, it would take the CPU from the
+    /// supervisor thread that completes the future (28 µs a round trip instead of 8 µs
     /// on two cores, `benches/async_await.rs`).
     Never,
     /// A future made with [`Future::new`]: `result()` waits awake a moment; an await
@@ -172,7 +172,7 @@ struct Shared<T> {
 
 /// Who listens to a future. Most futures have nobody, or one `as_completed` / `wait`
 /// watching them: those two cases take no allocation. Anything more (callbacks, a
-/// helper, wakers, a second waiter) moves into a boxed [`ListenerLists`].
+/// fetcher, wakers, a second waiter) moves into a boxed [`ListenerLists`].
 enum Listeners<T> {
     Nobody,
     /// The waiter and the key it knows this future by. A `u32` key costs no space
@@ -184,8 +184,8 @@ enum Listeners<T> {
 struct ListenerLists<T> {
     callbacks: Vec<Callback<T>>,
     /// Who can bring this future's result closer while a thread waits for it: the
-    /// link to the process-pool worker its task was sent to (see [`Helper`]).
-    helper: Option<Arc<dyn Helper>>,
+    /// link to the process-pool worker its task was sent to (see [`Fetcher`]).
+    fetcher: Option<Arc<dyn Fetcher>>,
     /// `as_completed` / `wait` calls watching this future, each with the key it
     /// knows this future by.
     waiters: SmallVec<[(Arc<Waiter>, usize); 1]>,
@@ -200,7 +200,7 @@ impl<T> Listeners<T> {
         if !matches!(self, Listeners::Lists(_)) {
             let mut lists = Box::new(ListenerLists {
                 callbacks: Vec::new(),
-                helper: None,
+                fetcher: None,
                 waiters: SmallVec::new(),
                 wakers: Wakers::default(),
             });
@@ -261,8 +261,8 @@ impl<T: Send + Sync + 'static> Future<T> {
     }
 
     /// A future that a process pool completes: waiting for it does not spin on
-    /// `done()`. It helps the future's worker link instead, once its task is sent
-    /// (see [`Helper`]), and otherwise sleeps at once.
+    /// `done()`. It fetches from the worker's pipe instead, once its task is sent
+    /// (see [`Fetcher`]), and otherwise sleeps at once.
     pub(crate) fn new_remote() -> Future<T> {
         Future::waiting(WaitAwake::Never)
     }
@@ -411,13 +411,13 @@ impl<T> Future<T> {
         self.inner.erase_type(self)
     }
 
-    /// Gives the future a [`Helper`] (its task was sent to a worker), replacing the one
+    /// Gives the future a [`Fetcher`] (its task was sent to a worker), replacing the one
     /// it had (the worker died before the task started, and it was sent again).
     /// Ignored once the future is done.
-    pub(crate) fn set_helper(&self, helper: Arc<dyn Helper>) {
+    pub(crate) fn set_fetcher(&self, fetcher: Arc<dyn Fetcher>) {
         let mut shared = self.inner().shared.lock();
         if !self.inner().state_now().is_done() {
-            shared.listeners.lists().helper = Some(helper);
+            shared.listeners.lists().fetcher = Some(fetcher);
         }
     }
 
@@ -503,8 +503,8 @@ impl<T: Send + Sync + 'static, C: TypedCell<T>> SharedState<T> for C {
         if cell.spin_until_done(timeout) {
             return true;
         }
-        if let Some(helper) = cell.helper() {
-            helper.help(&|| cell.state_now().is_done(), deadline);
+        if let Some(fetcher) = cell.fetcher() {
+            fetcher.fetch(&|| cell.state_now().is_done(), deadline);
         }
         blocking::park_until_done(self, deadline)
     }
@@ -642,10 +642,10 @@ impl<T> Inner<T> {
             && crate::spin::spin_until(limit, || self.state_now().is_done())
     }
 
-    fn helper(&self) -> Option<Arc<dyn Helper>> {
+    fn fetcher(&self) -> Option<Arc<dyn Fetcher>> {
         let shared = self.shared.lock();
         match &shared.listeners {
-            Listeners::Lists(lists) => lists.helper.clone(),
+            Listeners::Lists(lists) => lists.fetcher.clone(),
             _ => None,
         }
     }

@@ -5,7 +5,9 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::entry::{self, call_one, TaskFn};
+use super::wire::entry;
+use super::wire::outcome::TaskFn;
+use super::wire::trampoline::call_one;
 use super::ProcessPoolExecutor;
 use crate::Error;
 
@@ -129,15 +131,7 @@ impl ProcessPoolBuilder {
 
     /// The pool, or `Error::InvalidArgument` for a 0 count.
     pub fn build(self) -> Result<ProcessPoolExecutor, Error> {
-        let max_workers = match self.max_workers {
-            Some(0) => {
-                return Err(Error::InvalidArgument(
-                    "max_workers must be greater than 0".into(),
-                ))
-            }
-            Some(n) => n,
-            None => num_cpus::get().max(1),
-        };
+        let max_workers = crate::admission::max_workers(self.max_workers, num_cpus::get().max(1))?;
         if self.max_tasks_per_child == Some(0) {
             return Err(Error::InvalidArgument(
                 "max_tasks_per_child must be at least 1".into(),

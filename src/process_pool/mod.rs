@@ -1,31 +1,34 @@
 //! [`ProcessPoolExecutor`]: run functions in worker processes, crash-isolated.
 //!
-//! The layout, from the user's call down to the wire:
-//! - `mod.rs` (this file): the public API; encodes each task into a frame.
-//! - `scheduler.rs`: which task goes to which worker; deaths, retries, shutdown.
-//! - `connection.rs`: one thread per worker in the pool's process; handshake, reading
-//!   results, watching for death, the time limit.
-//! - `spawn.rs`, `os.rs`: starting a worker (the program itself, re-executed) and the
-//!   few system calls involved.
-//! - `bootstrap.rs`, `worker.rs`: the worker's side ([`init`](crate::init)).
-//! - `protocol.rs`, `entry.rs`: the frames, and how a function is named in them.
-//! - `completion.rs`: decoding a result into the right future.
+//! The layout follows a task from the user's call down to the wire, each layer using
+//! only the ones below it:
+//! - `mod.rs` (this file), `builder.rs`: the public API; a task becomes a frame and a
+//!   type-erased future (`task_future.rs`).
+//! - `pool.rs`: the driver. It asks the scheduler what to do and carries it out.
+//! - `scheduler.rs`: the rules, pure (events in, actions out), unit-tested without
+//!   processes.
+//! - `parent/`: the pool's side of one worker: spawn, handshake, reading results,
+//!   the supervisor thread, reaping.
+//! - `child/`: the worker's side: [`init`](crate::init), the serve loop, the orphan
+//!   watch.
+//! - `wire/`: frames and messages, and how a function is named in them.
+//! - `sys.rs`: every system call.
 //!
-//! See `docs/process-pool.md` for the whole story and the crash matrix.
+//! `event.rs` holds the plain words the scheduler and `parent/` share. See
+//! `docs/process-pool.md` for the whole story and the crash matrix.
 
-mod bootstrap;
 mod builder;
-mod completion;
-mod connection;
-mod entry;
-mod os;
-mod protocol;
+mod child;
+mod event;
+mod parent;
+mod pool;
 mod scheduler;
-mod spawn;
-mod worker;
+mod sys;
+mod task_future;
+mod wire;
 
-pub use bootstrap::init;
 pub use builder::ProcessPoolBuilder;
+pub use child::bootstrap::init;
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
@@ -37,10 +40,16 @@ use serde::Serialize;
 use crate::map::{Batch, Map, MapOptions, Unit};
 use crate::{Error, Future};
 use builder::InitializerSpec;
-use completion::{decode_chunk, decode_one, Completion, Remote};
-use entry::{call_chunk, call_fallible, call_one, Entry};
-use protocol::{encode_frame, Initializer, ToWorker};
-use scheduler::{Config, Scheduler};
+use child::bootstrap;
+use event::Stop;
+use parent::WorkerSettings;
+use pool::Pool;
+use scheduler::Limits;
+use task_future::{decode_chunk, decode_one, TaskFuture, TypedTaskFuture};
+use wire::entry::{self, Entry};
+use wire::outcome::TaskFn;
+use wire::protocol::{encode_frame, Initializer, ToWorker};
+use wire::trampoline::{call_chunk, call_fallible, call_one};
 
 /// A pool of worker processes that runs functions on serializable arguments (Python's
 /// `ProcessPoolExecutor`).
@@ -73,7 +82,7 @@ use scheduler::{Config, Scheduler};
 /// }
 /// ```
 pub struct ProcessPoolExecutor {
-    scheduler: Arc<Scheduler>,
+    pool: Arc<Pool>,
 }
 
 impl ProcessPoolExecutor {
@@ -115,27 +124,30 @@ impl ProcessPoolExecutor {
             })
             .transpose()
             .map_err(Error::InvalidArgument)?;
-        let config = Config {
+        let limits = Limits {
             max_workers,
-            initializer,
             max_tasks_per_child,
             task_time_limit,
+        };
+        let settings = WorkerSettings {
             key,
+            initializer,
+            task_time_limit,
         };
         Ok(ProcessPoolExecutor {
-            scheduler: Scheduler::new(config),
+            pool: Pool::new(limits, settings),
         })
     }
 
     /// The most worker processes this pool runs at once.
     pub fn max_workers(&self) -> usize {
-        self.scheduler.config.max_workers
+        self.pool.max_workers()
     }
 
     /// The process ids of the workers running now (for monitoring, and for tests that
     /// kill one on purpose).
     pub fn worker_pids(&self) -> Vec<u32> {
-        self.scheduler.worker_pids()
+        self.pool.worker_pids()
     }
 
     /// Schedules `function(arg)` in a worker process and returns its future.
@@ -172,7 +184,7 @@ impl ProcessPoolExecutor {
     }
 
     /// Submits one task whose trampoline is `trampoline`.
-    fn submit_entry<A, R>(&self, trampoline: entry::TaskFn, arg: &A) -> Result<Future<R>, Error>
+    fn submit_entry<A, R>(&self, trampoline: TaskFn, arg: &A) -> Result<Future<R>, Error>
     where
         A: Serialize,
         R: DeserializeOwned + Send + Sync + 'static,
@@ -181,13 +193,12 @@ impl ProcessPoolExecutor {
             return Err(not_initialized());
         }
         let future = Future::new_remote();
-        let completion = Box::new(Remote {
+        let task_future = Box::new(TypedTaskFuture {
             future: future.clone(),
             decode: decode_one::<R>,
         });
-        let entry =
-            Entry::task(trampoline, self.scheduler.config.key).map_err(Error::InvalidArgument)?;
-        send(&self.scheduler, entry, arg, completion)?;
+        let entry = Entry::task(trampoline, self.pool.key()).map_err(Error::InvalidArgument)?;
+        send(&self.pool, entry, arg, task_future)?;
         Ok(future)
     }
 
@@ -280,10 +291,10 @@ impl ProcessPoolExecutor {
             return Err(not_initialized());
         }
         let chunksize = options.chunksize.unwrap_or(1);
-        let entry = Entry::task(call_chunk::<F, A, R>, self.scheduler.config.key)
-            .map_err(Error::InvalidArgument)?;
-        // The scheduler, not a pool handle: dropping a handle would shut the pool down.
-        let scheduler = Arc::clone(&self.scheduler);
+        let entry =
+            Entry::task(call_chunk::<F, A, R>, self.pool.key()).map_err(Error::InvalidArgument)?;
+        // The shared pool, not an executor: dropping an executor shuts the pool down.
+        let pool = Arc::clone(&self.pool);
         let mut items = items.into_iter();
         let feed = Box::new(move || {
             let chunk: Vec<A> = items.by_ref().take(chunksize).collect();
@@ -291,7 +302,7 @@ impl ProcessPoolExecutor {
                 return None;
             }
             let future: Future<Batch<R>> = Future::new_remote();
-            let completion = Box::new(Remote {
+            let task_future = Box::new(TypedTaskFuture {
                 future: future.clone(),
                 decode: decode_chunk::<R>,
             });
@@ -299,7 +310,7 @@ impl ProcessPoolExecutor {
                 future,
                 items: chunk.len(),
             };
-            Some(send(&scheduler, entry, &chunk, completion).map(|()| unit))
+            Some(send(&pool, entry, &chunk, task_future).map(|()| unit))
         });
         Map::start(&options, started, feed)
     }
@@ -310,7 +321,7 @@ impl ProcessPoolExecutor {
     /// returns when every other task has finished and every worker has exited and been
     /// reaped. Without, workers finish the remaining tasks and exit on their own.
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        self.scheduler.shutdown(wait, cancel_futures);
+        self.pool.shutdown(wait, cancel_futures);
     }
 
     /// Python 3.14's `terminate_workers()`: shuts down, cancels the tasks not started,
@@ -322,25 +333,25 @@ impl ProcessPoolExecutor {
     /// worker's death) and no worker process is left, which the caller can then rely
     /// on; Python's futures are failed later by its management thread.
     pub fn terminate_workers(&self) {
-        self.scheduler.stop_workers(libc::SIGTERM);
+        self.pool.terminate(Stop::Term);
     }
 
     /// Python 3.14's `kill_workers()`: as [`terminate_workers`](Self::terminate_workers)
     /// with SIGKILL, which cannot be caught or ignored.
     pub fn kill_workers(&self) {
-        self.scheduler.stop_workers(libc::SIGKILL);
+        self.pool.terminate(Stop::Kill);
     }
 }
 
-/// Encodes a task and hands it to the scheduler; an encoding failure fails the task's
+/// Encodes a task and hands it to the pool; an encoding failure fails the task's
 /// future, not the call.
 fn send<A: Serialize>(
-    scheduler: &Arc<Scheduler>,
+    pool: &Arc<Pool>,
     entry: Entry,
     arg: &A,
-    completion: Box<dyn Completion>,
+    task_future: Box<dyn TaskFuture>,
 ) -> Result<(), Error> {
-    let id = scheduler.next_task_id();
+    let id = pool.next_task_id();
     let frame = postcard::to_allocvec(arg)
         .map_err(|e| format!("could not encode the argument: {e}"))
         .and_then(|arg| {
@@ -349,9 +360,9 @@ fn send<A: Serialize>(
             Ok(frame)
         });
     match frame {
-        Ok(frame) => scheduler.submit(id, frame, completion),
+        Ok(frame) => pool.submit(id, frame, task_future),
         Err(why) => {
-            completion.fail(Error::Serialization(why));
+            task_future.fail(Error::Serialization(why));
             Ok(())
         }
     }
@@ -384,12 +395,12 @@ impl Default for ProcessPoolExecutor {
 impl Drop for ProcessPoolExecutor {
     /// Python's `with` block ending: `shutdown(true, false)`.
     fn drop(&mut self) {
-        self.scheduler.shutdown(true, false);
+        self.pool.shutdown(true, false);
     }
 }
 
 impl std::fmt::Debug for ProcessPoolExecutor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.scheduler.describe(f)
+        self.pool.describe(f)
     }
 }

@@ -67,15 +67,10 @@ impl ThreadPoolBuilder {
 
     /// The pool, or `Error::InvalidArgument` if `max_workers` is 0.
     pub fn build(self) -> Result<ThreadPoolExecutor, Error> {
-        let max_workers = match self.max_workers {
-            Some(0) => {
-                return Err(Error::InvalidArgument(
-                    "max_workers must be greater than 0".into(),
-                ))
-            }
-            Some(n) => n,
-            None => ThreadPoolExecutor::default_max_workers(),
-        };
+        let max_workers = crate::admission::max_workers(
+            self.max_workers,
+            ThreadPoolExecutor::default_max_workers(),
+        )?;
         Ok(ThreadPoolExecutor::from_parts(
             max_workers,
             self.thread_name_prefix,

@@ -1,5 +1,6 @@
 //! The state a thread pool shares with its workers and with its `map` iterators.
 
+use crate::admission::Admission;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -42,10 +43,9 @@ pub(super) struct PoolCore {
 /// Everything `submit` and `shutdown` must see change atomically (Python's
 /// `_shutdown_lock`).
 struct Control {
-    /// `false` once shut down: the queue is closed, and the workers drain it and exit.
-    open: bool,
-    /// Why the pool broke, once an initializer failed.
-    broken: Option<String>,
+    /// Shut down (the queue is closed, and the workers drain it and exit) or broken
+    /// (an initializer failed): no more submits.
+    admission: Admission,
     threads: Vec<JoinHandle<()>>,
     started: usize,
     /// How many `shutdown(wait=true)` calls are joining threads right now. A second
@@ -77,8 +77,7 @@ impl PoolCore {
             idle: AtomicUsize::new(0),
             all_started: AtomicBool::new(false),
             control: Mutex::new(Control {
-                open: true,
-                broken: None,
+                admission: Admission::Open,
                 threads: Vec::new(),
                 started: 0,
                 joining: 0,
@@ -98,14 +97,7 @@ impl PoolCore {
         T: Send + Sync + 'static,
     {
         let mut control = self.control.lock();
-        if let Some(reason) = &control.broken {
-            return Err(Error::BrokenExecutor {
-                reason: reason.clone(),
-            });
-        }
-        if !control.open {
-            return Err(Error::Shutdown);
-        }
+        control.admission.check()?;
         if !self.all_started.load(Ordering::Relaxed) {
             self.adjust_thread_count(&mut control)?;
         }
@@ -160,9 +152,7 @@ impl PoolCore {
     /// `_initializer_failed`).
     pub(super) fn break_pool(&self, reason: String) {
         let mut control = self.control.lock();
-        if control.broken.is_none() {
-            control.broken = Some(reason.clone());
-        }
+        control.admission.break_with(&reason);
         drop(control);
         while let Some(job) = self.queue.pop() {
             job.fail(Error::BrokenExecutor {
@@ -173,7 +163,7 @@ impl PoolCore {
 
     pub(super) fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let mut control = self.control.lock();
-        control.open = false;
+        control.admission.shut_down();
         self.queue.close();
         // Taken out of the queue under the lock, cancelled after it: cancelling runs
         // the futures' callbacks, which may call back into this pool (submit, Debug).
@@ -263,11 +253,7 @@ impl WorkerPool for PoolCore {
 impl std::fmt::Debug for PoolCore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let control = self.control.lock();
-        let state = match (&control.broken, control.open) {
-            (Some(_), _) => "broken",
-            (None, false) => "shut down",
-            (None, true) => "running",
-        };
+        let state = control.admission.describe();
         f.debug_struct("ThreadPoolExecutor")
             .field("name", &self.thread_name_prefix)
             .field("max_workers", &self.max_workers)

@@ -1,32 +1,32 @@
-//! Turning a worker's answer into a completed future, without knowing its type.
+//! A task's future with its result type erased, and how a worker's outcome becomes
+//! its result.
 //!
-//! The pool's scheduler keeps tasks of every result type in one queue, as
-//! `Box<dyn Completion>`; each knows how to decode its own result.
+//! The pool keeps tasks of every result type in one queue, as `Box<dyn TaskFuture>`;
+//! each knows how to decode its own result.
 
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use super::entry::ItemError;
-use super::protocol::Outcome;
-use crate::future::Helper;
+use super::wire::outcome::Outcome;
+use super::wire::trampoline::ItemError;
+use crate::future::Fetcher;
 use crate::map::Batch;
 use crate::{Error, Future, TaskError};
 
-/// What a thread that must not run user callbacks leaves for the connection thread.
-pub(crate) type Handoff = Box<dyn FnOnce() + Send>;
-
-pub(crate) trait Completion: Send {
+/// The future of a task in the pool, whatever its result type.
+pub(crate) trait TaskFuture: Send {
     /// Marks the future running; `false` if it was cancelled (then skip the task).
     fn start(&self) -> bool;
-    /// The task was sent to a worker: waiting for its future can help `helper`.
-    fn assigned(&self, helper: &Arc<dyn Helper>);
+    /// The task was sent to a worker: a thread waiting for its future may fetch the
+    /// result through `fetcher`.
+    fn sent_to(&self, fetcher: &Arc<dyn Fetcher>);
     /// Decodes the worker's answer and completes the future.
     fn finish(self: Box<Self>, outcome: Outcome);
-    /// Like `finish`, in a thread that must not run done-callbacks (one helping in
-    /// `result()`): if the future has callbacks, what is left to do is returned, for
-    /// the connection thread.
-    fn finish_here(self: Box<Self>, outcome: Outcome) -> Option<Handoff>;
+    /// Like `finish`, in a thread that must not run done-callbacks (one fetching in
+    /// `result()`): if the future has callbacks, it is given back with its result,
+    /// for the supervisor thread to finish.
+    fn finish_here(self: Box<Self>, outcome: Outcome) -> Option<Unfinished>;
     /// Fails the future.
     fn fail(self: Box<Self>, error: Error);
     /// Cancels the future if it has not started.
@@ -43,20 +43,30 @@ fn outcome_error(outcome: Outcome) -> Error {
     }
 }
 
+/// A future whose result decoding was left to the supervisor thread, with the
+/// outcome it is to be completed with.
+pub(crate) struct Unfinished(Box<dyn FnOnce() + Send>);
+
+impl Unfinished {
+    pub(crate) fn finish(self) {
+        (self.0)()
+    }
+}
+
 /// A task's future and how to decode its result: `decode_one` for a `submit`,
 /// `decode_chunk` for a chunk of a `map`.
-pub(crate) struct Remote<T> {
+pub(crate) struct TypedTaskFuture<T> {
     pub(crate) future: Future<T>,
     pub(crate) decode: fn(&[u8]) -> Result<T, Error>,
 }
 
-impl<T: Send + Sync + 'static> Completion for Remote<T> {
+impl<T: Send + Sync + 'static> TaskFuture for TypedTaskFuture<T> {
     fn start(&self) -> bool {
         self.future.set_running_or_notify_cancel() == Ok(true)
     }
 
-    fn assigned(&self, helper: &Arc<dyn Helper>) {
-        self.future.set_helper(Arc::clone(helper));
+    fn sent_to(&self, fetcher: &Arc<dyn Fetcher>) {
+        self.future.set_fetcher(Arc::clone(fetcher));
     }
 
     fn finish(self: Box<Self>, outcome: Outcome) {
@@ -64,17 +74,17 @@ impl<T: Send + Sync + 'static> Completion for Remote<T> {
         let _ = self.future.complete(result);
     }
 
-    fn finish_here(self: Box<Self>, outcome: Outcome) -> Option<Handoff> {
+    fn finish_here(self: Box<Self>, outcome: Outcome) -> Option<Unfinished> {
         if self.future.has_callbacks() {
-            return Some(Box::new(move || self.finish(outcome)));
+            return Some(Unfinished(Box::new(move || self.finish(outcome))));
         }
         let result = self.decode(outcome);
         // A callback added while the result was decoded: still not run here.
         let result = self.future.complete_without_callbacks(result).err()?;
         let future = self.future;
-        Some(Box::new(move || {
+        Some(Unfinished(Box::new(move || {
             let _ = future.complete(result);
-        }))
+        })))
     }
 
     fn fail(self: Box<Self>, error: Error) {
@@ -86,7 +96,7 @@ impl<T: Send + Sync + 'static> Completion for Remote<T> {
     }
 }
 
-impl<T> Remote<T> {
+impl<T> TypedTaskFuture<T> {
     fn decode(&self, outcome: Outcome) -> Result<T, Error> {
         match outcome {
             // `Deserialize` is user code and may panic: that fails this future only.

@@ -3,11 +3,12 @@
 //! A worker is the same executable as the pool, re-executed, so every function sits at
 //! the same offset from any other function in both processes; only the base address
 //! differs (ASLR). A task's function is therefore sent as an [`Entry`]: the offset of a
-//! monomorphised trampoline (`call_one::<F, A, R>` or `call_chunk::<F, A, R>`) from an
+//! monomorphised trampoline (`call_one::<F, A, R>` or `call_chunk::<F, A, R>`, in
+//! `wire/trampoline.rs`) from an
 //! anchor static of this crate, plus a tag.
 //!
-//! Turning a number back into a function pointer is the one `unsafe` step of the
-//! process pool. What makes it safe:
+//! Turning a number back into a function pointer, and conjuring a zero-sized
+//! function value, are the `unsafe` steps of the function transport. What makes it safe:
 //! - the worker checks that it is the same build before anything else
 //!   ([`layout_fingerprint`] in the `Hello`), so offsets mean the same thing;
 //! - an offset is only acted on if its tag, a keyed hash of `(kind, offset)` under a
@@ -20,14 +21,14 @@
 //! The functions themselves are zero-sized (fn items and closures that capture
 //! nothing), so "sending the function" sends no data: the worker conjures the value.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+#![allow(unsafe_code)]
 
-use serde::de::DeserializeOwned;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use serde::{Deserialize, Serialize};
 
-use super::protocol::Outcome;
-use crate::Error;
+use super::outcome::TaskFn;
+use crate::process_pool::sys;
 
 /// A function pointer in transit: its offset from [`anchor`] and its tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,9 +45,6 @@ enum EntryKind {
     /// `fn()`: the pool's initializer.
     Initializer,
 }
-
-/// A trampoline: decodes the argument, runs the user's function, encodes the result.
-pub(crate) type TaskFn = fn(&[u8]) -> Outcome;
 
 /// The reference point for offsets. A static, not a function: statics have exactly one
 /// address in a program, while the optimiser may give a small function several copies
@@ -87,25 +85,11 @@ fn offset_of(address: usize) -> i64 {
     (address as i64).wrapping_sub(anchor() as i64)
 }
 
-/// The base address of the loaded object (the executable, or a shared library) that
-/// contains `address`, if the dynamic loader knows it.
-fn object_base(address: usize) -> Option<usize> {
-    // SAFETY: Dl_info is plain data that dladdr fills in; dladdr only looks `address`
-    // up in the loader's tables (it does not dereference it).
-    unsafe {
-        let mut info: libc::Dl_info = std::mem::zeroed();
-        if libc::dladdr(address as *const libc::c_void, &mut info) == 0 {
-            return None;
-        }
-        Some(info.dli_fbase as usize)
-    }
-}
-
 /// Offsets from [`ANCHOR`] mean the same in the worker only for code in the same
 /// loaded object as `ANCHOR`: a shared library is loaded at its own random base. So a
 /// function from another object (a Rust `dylib` or plugin) is refused.
 fn offset_in_this_object(address: usize) -> Result<i64, String> {
-    match (object_base(address), object_base(anchor())) {
+    match (sys::object_base(address), sys::object_base(anchor())) {
         (Some(function), Some(this)) if function != this => Err(
             "the task's function lives in a shared library, not in the program: a worker \
              process could not find it at the same place"
@@ -180,7 +164,7 @@ pub(crate) const fn assert_transportable<F>() {
 }
 
 /// The value of a zero-sized, `Copy` function type.
-fn conjure<F: Copy>() -> F {
+pub(crate) fn conjure<F: Copy>() -> F {
     const { assert_transportable::<F>() };
     // SAFETY: `F` is zero-sized (asserted at compile time above), so it has no bytes
     // that could be invalid, and it is `Copy`, so making one more value of it is what
@@ -189,122 +173,21 @@ fn conjure<F: Copy>() -> F {
     unsafe { std::mem::zeroed() }
 }
 
-/// A per-item failure inside a chunk, sent back in place of that item's result.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum ItemError {
-    Panicked(String),
-    Serialization(String),
-}
-
-impl From<ItemError> for Error {
-    fn from(error: ItemError) -> Error {
-        match error {
-            ItemError::Panicked(message) => Error::Panicked { message },
-            ItemError::Serialization(why) => Error::Serialization(why),
-        }
-    }
-}
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match Error::from_panic(payload) {
-        Error::Panicked { message } => message,
-        other => other.to_string(),
-    }
-}
-
-/// Runs one task: `arg` is a postcard `A`; the result a postcard `R`.
-pub(crate) fn call_one<F, A, R>(arg: &[u8]) -> Outcome
-where
-    F: Fn(A) -> R + Copy,
-    A: DeserializeOwned,
-    R: Serialize,
-{
-    let arg: A = match postcard::from_bytes(arg) {
-        Ok(arg) => arg,
-        Err(e) => return Outcome::Serialization(format!("could not decode the argument: {e}")),
-    };
-    let function = conjure::<F>();
-    match catch_unwind(AssertUnwindSafe(|| function(arg))) {
-        Ok(result) => match postcard::to_allocvec(&result) {
-            Ok(bytes) => Outcome::Returned(bytes),
-            Err(e) => Outcome::Serialization(format!("could not encode the result: {e}")),
-        },
-        Err(payload) => Outcome::Panicked(panic_message(payload)),
-    }
-}
-
-/// Runs one fallible task: like [`call_one`], but the function's `Err` is sent back as
-/// its message (the error value itself cannot cross the process boundary).
-pub(crate) fn call_fallible<F, A, R, E>(arg: &[u8]) -> Outcome
-where
-    F: Fn(A) -> Result<R, E> + Copy,
-    A: DeserializeOwned,
-    R: Serialize,
-    E: std::fmt::Display,
-{
-    let arg: A = match postcard::from_bytes(arg) {
-        Ok(arg) => arg,
-        Err(e) => return Outcome::Serialization(format!("could not decode the argument: {e}")),
-    };
-    let function = conjure::<F>();
-    match catch_unwind(AssertUnwindSafe(|| function(arg))) {
-        Ok(Ok(result)) => match postcard::to_allocvec(&result) {
-            Ok(bytes) => Outcome::Returned(bytes),
-            Err(e) => Outcome::Serialization(format!("could not encode the result: {e}")),
-        },
-        Ok(Err(error)) => Outcome::Failed(error.to_string()),
-        Err(payload) => Outcome::Panicked(panic_message(payload)),
-    }
-}
-
-/// Runs one chunk of a `map`: `arg` is a postcard `Vec<A>`; the result a postcard
-/// `Vec<Result<R, ItemError>>`, so that one item's panic costs only that item.
-pub(crate) fn call_chunk<F, A, R>(arg: &[u8]) -> Outcome
-where
-    F: Fn(A) -> R + Copy,
-    A: DeserializeOwned,
-    R: Serialize,
-{
-    let items: Vec<A> = match postcard::from_bytes(arg) {
-        Ok(items) => items,
-        Err(e) => return Outcome::Serialization(format!("could not decode the arguments: {e}")),
-    };
-    let function = conjure::<F>();
-    let results: Vec<Result<R, ItemError>> = items
-        .into_iter()
-        .map(|item| {
-            catch_unwind(AssertUnwindSafe(|| function(item)))
-                .map_err(|payload| ItemError::Panicked(panic_message(payload)))
-        })
-        .collect();
-    if let Ok(bytes) = postcard::to_allocvec(&results) {
-        return Outcome::Returned(bytes);
-    }
-    // Some item's result does not encode: fail just those items, keep the others.
-    let results: Vec<Result<R, ItemError>> = results
-        .into_iter()
-        .map(|result| match result {
-            Ok(value) => match postcard::to_allocvec(&value) {
-                Ok(_) => Ok(value),
-                Err(e) => Err(ItemError::Serialization(format!(
-                    "could not encode the result: {e}"
-                ))),
-            },
-            Err(error) => Err(error),
-        })
-        .collect();
-    match postcard::to_allocvec(&results) {
-        Ok(bytes) => Outcome::Returned(bytes),
-        Err(e) => Outcome::Serialization(format!("could not encode the chunk's results: {e}")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process_pool::wire::outcome::Outcome;
+    use crate::process_pool::wire::trampoline::call_one;
 
     fn double(n: u64) -> u64 {
         n * 2
+    }
+
+    fn call_one_item() -> TaskFn {
+        fn typed<F: Fn(u64) -> u64 + Copy>(_: F) -> TaskFn {
+            call_one::<F, u64, u64>
+        }
+        typed(double)
     }
 
     #[test]
@@ -317,13 +200,6 @@ mod tests {
             outcome,
             Outcome::Returned(postcard::to_allocvec(&42_u64).unwrap())
         );
-    }
-
-    fn call_one_item() -> TaskFn {
-        fn typed<F: Fn(u64) -> u64 + Copy>(_: F) -> TaskFn {
-            call_one::<F, u64, u64>
-        }
-        typed(double)
     }
 
     #[test]
@@ -350,19 +226,5 @@ mod tests {
             as_initializer.resolve_initializer(key).is_err(),
             "another kind"
         );
-    }
-
-    #[test]
-    fn bad_arguments_and_panics_are_outcomes() {
-        let entry = call_one_item();
-        assert!(matches!(entry(&[0xff; 11]), Outcome::Serialization(_)));
-        fn boom(_: u8) -> u8 {
-            panic!("boom")
-        }
-        fn typed<F: Fn(u8) -> u8 + Copy>(_: F) -> TaskFn {
-            call_one::<F, u8, u8>
-        }
-        let outcome = typed(boom)(&postcard::to_allocvec(&1_u8).unwrap());
-        assert_eq!(outcome, Outcome::Panicked("boom".into()));
     }
 }

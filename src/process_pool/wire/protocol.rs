@@ -22,9 +22,25 @@
 //!   |  (parent closes its pipe: EOF) ───────> |   exits 0
 //! ```
 
+use std::io::{self, Read};
+
 use serde::{Deserialize, Serialize};
 
 use super::entry::Entry;
+use super::outcome::Outcome;
+
+/// The environment variable that tells a process it is a worker, and names its two
+/// pipes' descriptors: "<task fd>:<result fd>".
+pub(crate) const WORKER_ENV: &str = "__CONCURRENT_FUTURES_WORKER";
+
+/// The argument a worker is started with. Inside a test binary that lacks
+/// `init_before_main!`, libtest reads it as a filter that matches no test, so the
+/// process exits at once instead of running the test suite again (which would start
+/// pools, which would start workers...).
+pub(crate) const WORKER_ARG: &str = "__concurrent_futures_worker_process__";
+
+/// How much one read of a pipe takes at most.
+pub(crate) const READ_SIZE: usize = 64 * 1024;
 
 /// Version of this protocol; a worker built from another version is refused.
 pub(crate) const PROTOCOL_VERSION: u32 = 1;
@@ -38,7 +54,7 @@ pub(crate) const MAX_FRAME: usize = 1 << 30;
 pub(crate) enum ToWorker {
     /// Answer to `Hello`: how to check entry points, and what to do before serving.
     Welcome {
-        /// Keys the tags of every [`Entry`] this pool sends (see `entry.rs`).
+        /// Keys the tags of every [`Entry`] this pool sends (see `wire/entry.rs`).
         key: u64,
         /// Runs once before the first task; a panic is reported as `InitFailed`.
         initializer: Option<Initializer>,
@@ -70,21 +86,6 @@ pub(crate) enum ToParent {
     Started { id: u64 },
     /// Task `id` ended.
     Finished { id: u64, outcome: Outcome },
-}
-
-/// How a task ended, from the worker's side.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-pub(crate) enum Outcome {
-    /// The postcard-encoded result.
-    Returned(Vec<u8>),
-    /// The task panicked with this message.
-    Panicked(String),
-    /// A fallible task returned `Err`; this is the error's message.
-    Failed(String),
-    /// The argument could not be decoded or the result encoded.
-    Serialization(String),
-    /// The entry point's tag did not check out: the frame was not made by this pool.
-    Refused(String),
 }
 
 /// Why a frame could not be read.
@@ -211,6 +212,20 @@ impl FrameDecoder {
     /// `true` if bytes of an incomplete frame are waiting.
     pub(crate) fn has_partial_frame(&self) -> bool {
         self.start < self.end
+    }
+
+    /// One `read` of up to [`READ_SIZE`] bytes from `source` into the buffer, retried
+    /// if a signal interrupts it: the count read, 0 at the end of the stream.
+    pub(crate) fn read_from(&mut self, mut source: impl Read) -> io::Result<usize> {
+        let spare = self.spare(READ_SIZE);
+        let read = loop {
+            match source.read(spare) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        self.commit(read);
+        Ok(read)
     }
 }
 

@@ -9,8 +9,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::spawn::WORKER_ENV;
-use super::worker;
+use super::serve;
+use crate::process_pool::wire::protocol::WORKER_ENV;
 
 /// Set once this process has become a worker (so nested pools may start workers).
 static SERVING: AtomicBool = AtomicBool::new(false);
@@ -42,7 +42,7 @@ pub fn init() {
     if SERVING.swap(true, Ordering::SeqCst) {
         return;
     }
-    worker::serve(&spec)
+    serve::serve(&spec)
 }
 
 /// `true` if this process was started as a worker but has not called [`init`]: then

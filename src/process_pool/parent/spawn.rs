@@ -1,4 +1,5 @@
-//! Starting a worker process: the executable re-executed, its two pipes, its guards.
+//! Starting a worker process: the executable re-executed, its two pipes, its guards,
+//! and retrying when the system is short of processes or memory for a moment.
 //!
 //! Every worker is started from one long-lived "spawner" thread. That matters because
 //! Linux's parent-death signal (`PR_SET_PDEATHSIG`), which kills the worker if the pool's
@@ -6,30 +7,29 @@
 //! Forking from a thread that lives as long as the process makes it fire only when the
 //! process dies. EOF on the task pipe is the second line of defence.
 
+use std::fs::File;
 use std::io::{self, PipeReader, PipeWriter};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
-/// The environment variable that tells a process it is a worker, and its pipes' fds.
-pub(crate) const WORKER_ENV: &str = "__CONCURRENT_FUTURES_WORKER";
-
-/// The argument a worker is started with. Inside a test binary that lacks
-/// `init_before_main!`, libtest reads it as a filter that matches no test, so the
-/// process exits at once instead of running the test suite again (which would start
-/// pools, which would start workers...).
-pub(crate) const WORKER_ARG: &str = "__concurrent_futures_worker_process__";
+use crate::process_pool::sys;
+use crate::process_pool::wire::protocol::{WORKER_ARG, WORKER_ENV};
 
 /// The parent's ends of a new worker's pipes.
-pub(crate) struct Spawned {
-    pub(crate) child: Child,
-    pub(crate) to_worker: PipeWriter,
-    pub(crate) from_worker: PipeReader,
+pub(super) struct Spawned {
+    pub(super) child: Child,
+    pub(super) to_worker: PipeWriter,
+    /// Non-blocking.
+    pub(super) from_worker: PipeReader,
+    /// An eventfd, to wake the worker's supervisor.
+    pub(super) doorbell: File,
     /// How many bytes the task pipe holds before a write blocks.
-    pub(crate) task_pipe_capacity: usize,
+    pub(super) task_pipe_capacity: usize,
 }
 
 struct SpawnRequest {
@@ -56,12 +56,47 @@ fn serve_spawns(requests: Receiver<SpawnRequest>) {
     }
 }
 
+/// Starting a process can fail for a moment (EAGAIN: too many processes, ENOMEM):
+/// how long to wait before each new try, before the pool gives up on workers for
+/// good. Failures of the worker itself (an initializer that panics) are not retried.
+const RETRY_DELAYS: [Duration; 3] = [
+    Duration::from_millis(50),
+    Duration::from_millis(250),
+    Duration::from_millis(1000),
+];
+
+/// [`spawn_worker`], tried again after [`RETRY_DELAYS`] while it fails for a passing
+/// reason.
+pub(super) fn spawn_with_retries() -> io::Result<Spawned> {
+    let mut delays = RETRY_DELAYS.iter();
+    loop {
+        match spawn_worker() {
+            Err(e) if is_transient(&e) => match delays.next() {
+                Some(&delay) => std::thread::sleep(delay),
+                None => return Err(e),
+            },
+            other => return other,
+        }
+    }
+}
+
+fn is_transient(error: &io::Error) -> bool {
+    use rustix::io::Errno;
+    let passing = [Errno::AGAIN, Errno::NOMEM, Errno::MFILE, Errno::NFILE];
+    let code = error.raw_os_error();
+    passing
+        .iter()
+        .any(|errno| code == Some(errno.raw_os_error()))
+}
+
 /// Starts a worker: this very executable, with the worker's pipe ends inherited.
-pub(crate) fn spawn_worker() -> io::Result<Spawned> {
+/// Everything that can fail in the parent is set up before the process exists.
+fn spawn_worker() -> io::Result<Spawned> {
     let (task_reader, to_worker) = io::pipe()?;
     let (from_worker, result_writer) = io::pipe()?;
+    sys::set_nonblocking(&from_worker)?;
+    let doorbell = File::from(sys::eventfd()?);
     let child_fds = [task_reader.as_raw_fd(), result_writer.as_raw_fd()];
-    let parent_pid = std::process::id() as libc::pid_t;
 
     let mut command = Command::new(executable());
     command
@@ -70,30 +105,7 @@ pub(crate) fn spawn_worker() -> io::Result<Spawned> {
         .stdin(Stdio::null())
         // Its own process group, so that its task's children die with it.
         .process_group(0);
-    // SAFETY: the closure runs in the child between fork and exec, where only
-    // async-signal-safe calls are allowed: it calls prctl, getppid, fcntl and _exit,
-    // allocates nothing and takes no lock.
-    unsafe {
-        command.pre_exec(move || {
-            // SIGTERM, not SIGKILL: the worker catches it to kill its whole process
-            // group, grandchildren included (`worker.rs`).
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // The parent may have died before the line above took effect.
-            if libc::getppid() != parent_pid {
-                libc::_exit(1);
-            }
-            // Our pipes are close-on-exec in the parent; the worker's two ends must
-            // survive this exec (and only these two).
-            for fd in child_fds {
-                if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-            }
-            Ok(())
-        });
-    }
+    sys::prepare_worker(&mut command, child_fds);
 
     let (reply, answer) = crossbeam_channel::bounded(1);
     spawner()
@@ -103,13 +115,14 @@ pub(crate) fn spawn_worker() -> io::Result<Spawned> {
         .recv()
         .map_err(|_| io::Error::other("the spawner thread is gone"))??;
     // The worker's ends are closed here, in the parent, when they drop: from now on
-    // the worker holds the only copies, so its death shows as EOF.
+    // the worker holds the only copies, so its death shows as end of file.
     drop((task_reader, result_writer));
-    let task_pipe_capacity = super::os::pipe_capacity(&to_worker);
+    let task_pipe_capacity = sys::pipe_capacity(&to_worker);
     Ok(Spawned {
         child,
         to_worker,
         from_worker,
+        doorbell,
         task_pipe_capacity,
     })
 }

@@ -1,16 +1,20 @@
-//! The worker process's side: handshake, initializer, then one task at a time.
+//! The serve loop: handshake, initializer, then one task at a time until the pool
+//! closes the task pipe.
 
 use std::fs::File;
-use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, RawFd};
+use std::io::Write;
+use std::os::fd::RawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use super::entry::layout_fingerprint;
-use super::protocol::{
-    encode_frame, FrameDecoder, Initializer, Outcome, ToParent, ToWorker, PROTOCOL_VERSION,
+use super::orphan;
+use crate::error::panic_message;
+use crate::process_pool::sys;
+use crate::process_pool::wire::entry::layout_fingerprint;
+use crate::process_pool::wire::outcome::Outcome;
+use crate::process_pool::wire::protocol::{
+    encode_frame, FrameDecoder, Initializer, ToParent, ToWorker, PROTOCOL_VERSION,
 };
-use crate::Error;
 
 /// Exit code of a worker that could not talk to its pool.
 const EXIT_PROTOCOL: i32 = 70;
@@ -35,8 +39,8 @@ pub(crate) fn serve(spec: &str) -> ! {
     // "main" thread the user never wrote) would only be noise, as Python's workers
     // print nothing either. A task may still install its own hook.
     std::panic::set_hook(Box::new(|_| {}));
-    stop_whole_group_when_orphaned();
-    let code = match Connection::new(input, output).serve() {
+    orphan::watch();
+    let code = match Session::new(input, output).serve() {
         Ok(()) => 0,
         Err(why) => {
             eprintln!(
@@ -49,71 +53,6 @@ pub(crate) fn serve(spec: &str) -> ! {
     exit(code)
 }
 
-/// The pool's process may die without a word (SIGKILL): the kernel then sends this
-/// worker SIGTERM (its parent-death signal, set at spawn). Then the worker takes its
-/// whole process group down, the processes its task started included, so that nothing
-/// is left orphaned. A SIGTERM from the pool itself (time limit, `terminate_workers`)
-/// just ends the worker as usual; the pool cleans the group up.
-///
-/// SIGTERM is blocked in every thread (threads started later inherit the mask; std's
-/// `Command` resets it in programs it starts) and taken by one waiting thread.
-fn stop_whole_group_when_orphaned() {
-    // SAFETY: getppid has no preconditions.
-    let parent = unsafe { libc::getppid() };
-    // The parent-death signal comes when the *thread* that started this worker ends;
-    // while the rest of the dying process is still exiting, getppid() still names it.
-    // A pidfd on the parent says for sure, a moment later, whether it is gone.
-    let parent_pidfd = super::os::pidfd_open(parent as u32);
-    // SAFETY: plain data, initialised by sigemptyset/sigaddset; the mask change is for
-    // this thread (and the threads it starts).
-    let sigterm = unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-        set
-    };
-    let watcher = std::thread::Builder::new()
-        .name("concurrent-futures-sigterm".into())
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            let mut signal = 0;
-            // SAFETY: waits for the blocked SIGTERM; `sigterm` and `signal` are live.
-            unsafe { libc::sigwait(&sigterm, &mut signal) };
-            let orphaned = |grace| {
-                // SAFETY: getppid has no preconditions.
-                let reparented = unsafe { libc::getppid() } != parent;
-                reparented
-                    || parent_pidfd.as_ref().is_some_and(|pidfd| {
-                        super::os::poll_readable(
-                            [Some(std::os::fd::AsRawFd::as_raw_fd(pidfd))],
-                            Some(grace),
-                        )
-                        .is_ok_and(|[exited]| exited)
-                    })
-            };
-            let is_orphaned = orphaned(std::time::Duration::from_millis(200));
-            // SAFETY: kill, signal, pthread_sigmask and raise take plain values and
-            // pointers to live locals.
-            unsafe {
-                if is_orphaned {
-                    // Orphaned: the pool is gone. Kill the group, this worker included.
-                    libc::kill(0, libc::SIGKILL);
-                }
-                // Die of the SIGTERM as if it had not been intercepted.
-                libc::signal(libc::SIGTERM, libc::SIG_DFL);
-                libc::pthread_sigmask(libc::SIG_UNBLOCK, &sigterm, std::ptr::null_mut());
-                libc::raise(libc::SIGTERM);
-            }
-        });
-    if watcher.is_err() {
-        // No watcher: let SIGTERM act directly again (the orphan case is then covered
-        // only by the worker's own death).
-        // SAFETY: as above.
-        unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &sigterm, std::ptr::null_mut()) };
-    }
-}
-
 fn exit(code: i32) -> ! {
     let _ = std::io::stdout().flush();
     std::process::exit(code)
@@ -122,27 +61,17 @@ fn exit(code: i32) -> ! {
 /// Takes ownership of the two inherited pipe ends, after checking they are open.
 fn open_pipes(spec: &str) -> Option<(File, File)> {
     let (input, output) = spec.split_once(':')?;
-    let fds: [RawFd; 2] = [input.parse().ok()?, output.parse().ok()?];
-    if fds[0] == fds[1] {
+    let (input, output): (RawFd, RawFd) = (input.parse().ok()?, output.parse().ok()?);
+    if input == output {
         return None;
     }
-    for fd in fds {
-        // SAFETY: F_GETFD only reads the descriptor's flags; it fails on a closed fd.
-        if fd < 3 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-            return None;
-        }
-        // Close-on-exec from now on: programs a task runs must not hold our pipes
-        // (they would keep the pool from seeing this worker die).
-        // SAFETY: F_SETFD only sets the descriptor's flags.
-        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-    }
-    // SAFETY: the pool spawned this process with these two descriptors open for it
-    // alone (checked open just above), and the environment variable that names them
-    // was removed by `init`, so nothing else in this process claims them.
-    Some(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
+    let input = sys::take_inherited_fd(input)?;
+    let output = sys::take_inherited_fd(output)?;
+    Some((File::from(input), File::from(output)))
 }
 
-struct Connection {
+/// The worker's end of its two pipes, for the whole of its life.
+struct Session {
     input: File,
     output: File,
     decoder: FrameDecoder,
@@ -151,9 +80,9 @@ struct Connection {
     key: u64,
 }
 
-impl Connection {
-    fn new(input: File, output: File) -> Connection {
-        Connection {
+impl Session {
+    fn new(input: File, output: File) -> Session {
+        Session {
             input,
             output,
             decoder: FrameDecoder::new(),
@@ -233,23 +162,17 @@ impl Connection {
 
     /// The next message, or `None` when the pool closed the pipe (time to exit).
     fn receive(&mut self) -> Result<Option<ToWorker>, String> {
-        const READ_SIZE: usize = 64 * 1024;
         loop {
             match self.decoder.next_message::<ToWorker>() {
                 Ok(Some(message)) => return Ok(Some(message)),
                 Ok(None) => {}
                 Err(e) => return Err(e.to_string()),
             }
-            crate::spin::spin_until(AWAKE_FOR_NEXT_TASK, || super::os::has_input(&self.input));
-            let spare = self.decoder.spare(READ_SIZE);
-            let read = loop {
-                match self.input.read(spare) {
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    other => break other,
-                }
-            };
-            let read = read.map_err(|e| format!("could not read from the pool: {e}"))?;
-            self.decoder.commit(read);
+            crate::spin::spin_until(AWAKE_FOR_NEXT_TASK, || sys::has_input(&self.input));
+            let read = self
+                .decoder
+                .read_from(&self.input)
+                .map_err(|e| format!("could not read from the pool: {e}"))?;
             if read == 0 {
                 if self.decoder.has_partial_frame() {
                     return Err("the pool closed the pipe in the middle of a frame".into());
@@ -266,12 +189,7 @@ fn run_initializer(initializer: &Initializer, key: u64) -> Result<Result<(), Str
     match initializer {
         Initializer::Plain(entry) => {
             let function = entry.resolve_initializer(key)?;
-            Ok(
-                catch_unwind(function).map_err(|payload| match Error::from_panic(payload) {
-                    Error::Panicked { message } => message,
-                    other => other.to_string(),
-                }),
-            )
+            Ok(catch_unwind(function).map_err(panic_message))
         }
         Initializer::WithArg { entry, arg } => {
             let trampoline = entry.resolve_task(key)?;
