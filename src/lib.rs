@@ -133,7 +133,7 @@
 //! `docs/architecture.md` and `docs/process-pool.md` explain how it works inside.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
-#![warn(clippy::undocumented_unsafe_blocks)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 // The process pool's examples must show `fn main` with `init()` as its first line.
 #![allow(clippy::needless_doctest_main)]
 
