@@ -163,7 +163,7 @@ fn in_flight_after_short_tasks(len: usize) -> Vec<usize> {
             .unwrap();
     }
     let mut in_flight: Vec<TaskId> = Vec::new();
-    let mut note = |actions: Vec<String>, in_flight: &mut Vec<TaskId>| {
+    let note = |actions: Vec<String>, in_flight: &mut Vec<TaskId>| {
         for word in actions {
             let number = word.strip_prefix("write w1 t").expect("only writes");
             in_flight.push(number.parse().unwrap());
