@@ -102,19 +102,16 @@ fn offset_in_this_object(address: usize) -> Result<i64, String> {
 impl Entry {
     /// The entry for a task trampoline, tagged under `key`.
     pub(crate) fn task(function: TaskFn, key: u64) -> Result<Entry, String> {
-        let offset = offset_in_this_object(function as usize)?;
-        let kind = EntryKind::Task;
-        Ok(Entry {
-            kind,
-            offset,
-            tag: tag(key, kind, offset),
-        })
+        Entry::new(EntryKind::Task, function as usize, key)
     }
 
     /// The entry for an initializer.
     pub(crate) fn initializer(function: fn(), key: u64) -> Result<Entry, String> {
-        let offset = offset_in_this_object(function as usize)?;
-        let kind = EntryKind::Initializer;
+        Entry::new(EntryKind::Initializer, function as usize, key)
+    }
+
+    fn new(kind: EntryKind, address: usize, key: u64) -> Result<Entry, String> {
+        let offset = offset_in_this_object(address)?;
         Ok(Entry {
             kind,
             offset,
