@@ -11,15 +11,15 @@ use std::cell::Cell;
 thread_local! {
     /// The pool this thread works for, 0 for none.
     static POOL: Cell<usize> = const { Cell::new(0) };
-    /// The pool this thread helps for the moment (reading its pipe), 0 for none. A
-    /// mark of its own, so that helping one pool does not hide the pool the thread
-    /// works for.
-    static HELPING: Cell<usize> = const { Cell::new(0) };
+    /// The pool whose results this thread fetches for the moment (reading a worker's
+    /// pipe), 0 for none. A mark of its own, so that fetching for one pool does not hide
+    /// the pool the thread works for.
+    static FETCHING: Cell<usize> = const { Cell::new(0) };
 }
 
-/// `true` if the calling thread works for, or is helping, the pool at `pool`.
+/// `true` if the calling thread works for, or fetches for, the pool at `pool`.
 pub(crate) fn works_for(pool: usize) -> bool {
-    POOL.with(Cell::get) == pool || HELPING.with(Cell::get) == pool
+    POOL.with(Cell::get) == pool || FETCHING.with(Cell::get) == pool
 }
 
 /// Marks the calling thread as working for `pool` until the guard drops.
@@ -27,12 +27,12 @@ pub(crate) fn work_for(pool: usize) -> WorkingFor {
     WorkingFor::mark(&POOL, pool)
 }
 
-/// Marks the calling thread as helping `pool` until the guard drops.
-pub(crate) fn help(pool: usize) -> WorkingFor {
-    WorkingFor::mark(&HELPING, pool)
+/// Marks the calling thread as fetching for `pool` until the guard drops.
+pub(crate) fn fetch_for(pool: usize) -> WorkingFor {
+    WorkingFor::mark(&FETCHING, pool)
 }
 
-/// See [`work_for`] and [`help`]: puts back what the mark replaced.
+/// See [`work_for`] and [`fetch_for`]: puts back what the mark replaced.
 #[must_use = "the mark lasts as long as the guard"]
 pub(crate) struct WorkingFor {
     mark: &'static std::thread::LocalKey<Cell<usize>>,
@@ -59,10 +59,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn helping_one_pool_keeps_the_mark_of_the_pool_worked_for() {
+    fn fetching_for_one_pool_keeps_the_mark_of_the_pool_worked_for() {
         let _working = work_for(10);
         {
-            let _helping = help(20);
+            let _fetching = fetch_for(20);
             assert!(works_for(10) && works_for(20));
         }
         assert!(works_for(10) && !works_for(20));

@@ -4,7 +4,7 @@ use std::task::Waker;
 
 /// Wakes `waker`, containing a panic in it (reported on stderr, as a panicking
 /// done-callback is): it must not keep other wakers from being woken, nor unwind the
-/// thread that completes a future (a pool's worker, a connection thread).
+/// thread that completes a future (a pool's worker, a supervisor thread).
 pub(crate) fn wake_contained(waker: Waker) {
     let woken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
     if woken.is_err() {

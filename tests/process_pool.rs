@@ -777,7 +777,7 @@ fn stopping_the_pool_while_workers_start_does_not_hang() {
     });
 }
 
-/// A done-callback runs on the pool's connection thread; if it drops (or shuts down)
+/// A done-callback runs on the pool's supervisor thread; if it drops (or shuts down)
 /// the pool there, the pool cannot wait for tasks only that thread can finish: it must
 /// return, and the tasks still finish.
 #[test]

@@ -149,7 +149,7 @@ fn thousands_of_tasks_do_not_grow_the_descriptor_count() {
     });
 }
 
-/// Workers and connection threads wait awake for a moment after a short task (for
+/// Workers and supervisor threads wait awake for a moment after a short task (for
 /// speed), then sleep: an idle pool burns no CPU. Were the waiting unbounded, the
 /// three would use most of a core each over the second measured.
 #[test]
@@ -177,7 +177,7 @@ fn an_idle_pool_sleeps_after_a_burst_of_short_tasks() {
         watched.extend(processes::threads_named("concurrent-futu"));
         assert!(
             watched.len() >= 3,
-            "workers and connection threads: {watched:?}"
+            "workers and supervisor threads: {watched:?}"
         );
         let before: u64 = watched.iter().map(|dir| processes::cpu_ticks(dir)).sum();
         std::thread::sleep(Duration::from_secs(1));

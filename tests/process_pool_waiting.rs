@@ -1,7 +1,7 @@
 //! A thread waiting in `result()` for a short task reads its worker's pipe itself (the
-//! connection thread is then off the round trip). What that must not change: done-
-//! callbacks still run on the connection thread, and results that no waiting thread
-//! reads are still delivered once the helping stops.
+//! supervisor thread is then off the round trip). What that must not change: done-
+//! callbacks still run on the supervisor thread, and results that no waiting thread
+//! reads are still delivered once the fetching stops.
 #![cfg(target_os = "linux")]
 
 mod processes;
@@ -55,10 +55,10 @@ fn callbacks_never_run_in_a_thread_waiting_for_a_result() {
 
 /// While one thread does round trips (and reads the worker's pipe), another collects
 /// thousands of tasks with `as_completed`, nobody waiting on them in `result()`.
-/// Once the round trips stop, the connection thread must take the pipe back, or the
+/// Once the round trips stop, the supervisor thread must take the pipe back, or the
 /// rest never arrives.
 #[test]
-fn results_nobody_waits_for_arrive_after_the_helping_stops() {
+fn results_nobody_waits_for_arrive_after_the_fetching_stops() {
     with_deadline(|| {
         let pool = std::sync::Arc::new(ProcessPoolExecutor::with_max_workers(1).unwrap());
         let background: Vec<Future<u64>> = (0..5_000)

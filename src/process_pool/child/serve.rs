@@ -114,7 +114,7 @@ impl Session {
 
         // One task at a time. When the next task is already here, the `Finished` of
         // one and the `Started` of the next leave in one write (one wake-up for the
-        // pool's connection thread instead of two).
+        // pool's supervisor thread instead of two).
         let mut next = self.receive()?;
         while let Some(message) = next {
             let ToWorker::Task { id, entry, arg } = message else {

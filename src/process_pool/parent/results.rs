@@ -343,7 +343,7 @@ impl<'a, E: PoolEvents> Fetching<'a, E> {
         reader.fetchers.fetch_add(1, Ordering::Relaxed);
         Fetching {
             reader,
-            _mark: crate::pool_thread::help(pool_mark(&*reader.events)),
+            _mark: crate::pool_thread::fetch_for(pool_mark(&*reader.events)),
         }
     }
 }
