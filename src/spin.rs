@@ -8,7 +8,7 @@
 //! task, a supervisor thread waiting for a short task's result, and a thread waiting
 //! on a thread pool's future check for a short while before they sleep, yielding the
 //! CPU between checks so that a thread with real work (often the very one they wait
-//! for, on a small machine) gets it. docs/process-pool.md §7 has the figures.
+//! for, on a small machine) gets it. docs/process-pool.md §10 has the figures.
 
 use std::time::{Duration, Instant};
 
