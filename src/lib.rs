@@ -139,6 +139,7 @@
 
 mod admission;
 mod error;
+mod executor;
 mod future;
 mod map;
 mod pool_thread;
@@ -152,6 +153,7 @@ mod wait;
 mod wake;
 
 pub use error::{Error, ExitCause, TaskError};
+pub use executor::Executor;
 pub use future::{AnyFuture, AwaitOwned, AwaitRef, Erased, Future, FutureState};
 pub use map::{Map, MapOptions};
 #[cfg(target_os = "linux")]
