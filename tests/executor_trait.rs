@@ -9,7 +9,10 @@ concurrent_futures::init_before_main!();
 fn check(n: u64) -> (u64, bool) {
     (
         n,
-        n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0),
+        n >= 2
+            && (2..)
+                .take_while(|d| d * d <= n)
+                .all(|d| !n.is_multiple_of(d)),
     )
 }
 
