@@ -288,6 +288,8 @@ impl PoolEvents for Pool {
     }
 
     fn run_deferred(self: &Arc<Self>, deferred: Deferred) {
+        // New workers first: a callback below may wait for a task that needs one.
+        self.apply(deferred.foreign);
         if let Some((future, outcome)) = deferred.finish {
             // Decoding (caught there) and callbacks (caught by the future) are the
             // only user code here: this thread survives both.
@@ -296,7 +298,6 @@ impl PoolEvents for Pool {
         if let Some(unfinished) = deferred.unfinished {
             unfinished.finish();
         }
-        self.apply(deferred.foreign);
     }
 
     fn retiring(self: &Arc<Self>, worker: WorkerId) {

@@ -399,17 +399,10 @@ impl<P: Payload<W>, W: Clone> Scheduler<P, W> {
     /// "failed" task goes on running).
     fn break_pool(&mut self, reason: &str) -> Actions<P, W> {
         self.admission.break_with(reason);
-        let error = Error::BrokenExecutor {
-            reason: reason.to_string(),
-        };
-        let sent = self.sent.drain().map(|(_, task)| task);
-        let mut actions: Actions<P, W> = self
-            .pending
-            .drain(..)
-            .chain(sent)
-            .map(|task| Action::Fail(task.payload, error.clone()))
-            .collect();
+        let mut actions = Actions::new();
         for state in self.workers.values_mut() {
+            // Stopped before their futures fail, so that no callback of a "failed"
+            // task can see it still running.
             if !state.assigned.is_empty() {
                 actions.push(Action::Stop(state.handle.clone(), Stop::Term));
             }
@@ -418,6 +411,12 @@ impl<P: Payload<W>, W: Clone> Scheduler<P, W> {
             state.closing = true;
             actions.push(Action::Close(state.handle.clone()));
         }
+        let error = Error::BrokenExecutor {
+            reason: reason.to_string(),
+        };
+        let sent = self.sent.drain().map(|(_, task)| task);
+        let failed = self.pending.drain(..).chain(sent);
+        actions.extend(failed.map(|task| Action::Fail(task.payload, error.clone())));
         actions
     }
 

@@ -269,18 +269,17 @@ impl<E: PoolEvents> ResultReader<E> {
         let _ = (&self.doorbell).write(&1_u64.to_ne_bytes());
     }
 
-    /// One turn of a fetching thread at the pipe; `false` if it should stop fetching
-    /// (the worker's end, a bad frame, a kill: the supervisor handles those).
-    fn fetch_turn(&self) -> bool {
+    /// One turn of a fetching thread at the pipe.
+    fn fetch_turn(&self) -> Turn {
         // Held: the supervisor (or another fetcher) is reading right now, and delivers.
         // (Never waited for: a `Deserialize` running under the lock may itself wait
         // for a future of this worker.)
         let Some(mut state) = self.state.try_lock() else {
             std::thread::yield_now();
-            return true;
+            return Turn::Busy;
         };
         if state.closed || state.poisoned || state.killed {
-            return false;
+            return Turn::Stop;
         }
         let mut left = Vec::new();
         self.pump(&mut state, ReadBy::Fetcher, &mut left);
@@ -290,8 +289,18 @@ impl<E: PoolEvents> ResultReader<E> {
         if ring {
             self.ring();
         }
-        true
+        Turn::Read
     }
+}
+
+/// What one turn of a fetching thread did.
+enum Turn {
+    /// It read and reported what the worker wrote.
+    Read,
+    /// Someone else holds the read lock (and delivers what it reads).
+    Busy,
+    /// The worker's end, a bad frame or a kill: the supervisor handles those.
+    Stop,
 }
 
 impl<E: PoolEvents> Fetcher for ResultReader<E> {
@@ -315,10 +324,15 @@ impl<E: PoolEvents> Fetcher for ResultReader<E> {
                 break;
             }
             let ready = crate::spin::spin_until(limit, || done() || self.has_input());
-            if !ready || done() || !self.fetch_turn() {
+            if !ready || done() {
                 break;
             }
-            awake_since = Instant::now();
+            match self.fetch_turn() {
+                // News: awake for another while.
+                Turn::Read => awake_since = Instant::now(),
+                Turn::Busy => {}
+                Turn::Stop => break,
+            }
         }
         drop(fetching);
         if !done() {

@@ -359,11 +359,11 @@ fn a_worker_that_fails_to_start_breaks_the_pool() {
     assert_eq!(
         actions,
         [
+            "stop w1 Term",
+            "close w1",
             "fail t2 BrokenExecutor",
             "fail t3 BrokenExecutor",
             "fail t1 BrokenExecutor",
-            "stop w1 Term",
-            "close w1"
         ]
     );
     let refused = s.submit(9, task(9)).err();
