@@ -141,6 +141,7 @@ mod admission;
 mod error;
 mod executor;
 mod future;
+mod init;
 mod map;
 mod pool_thread;
 // The process pool re-executes /proc/self/exe and uses prctl and pidfds: Linux only.
@@ -155,9 +156,10 @@ mod wake;
 pub use error::{Error, ExitCause, TaskError};
 pub use executor::Executor;
 pub use future::{AnyFuture, AwaitOwned, AwaitRef, Erased, Future, FutureState};
-pub use map::{Map, MapOptions};
 #[cfg(target_os = "linux")]
-pub use process_pool::{init, ProcessPoolBuilder, ProcessPoolExecutor};
+pub use init::init;
+pub use map::{Map, MapOptions};
+pub use process_pool::{ProcessPoolBuilder, ProcessPoolExecutor};
 pub use thread_pool::{ThreadPoolBuilder, ThreadPoolExecutor};
 pub use wait::{
     as_completed, as_completed_async, as_completed_timeout, wait, wait_async, AsCompleted,

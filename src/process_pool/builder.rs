@@ -13,7 +13,7 @@ use crate::Error;
 
 /// The initializer as the builder holds it, before the pool makes its entry points.
 #[derive(Debug, Clone)]
-pub(super) enum InitializerSpec {
+pub(crate) enum InitializerSpec {
     Plain(fn()),
     /// A one-argument initializer's trampoline and its encoded argument (or why the
     /// argument could not be encoded, reported by `build`).
@@ -111,6 +111,14 @@ impl ProcessPoolBuilder {
         let encoded = postcard::to_allocvec(&arg)
             .map_err(|e| format!("could not encode the initializer's argument: {e}"));
         self.initializer = Some(InitializerSpec::WithArg(call_one::<F, A, ()>, encoded));
+        self
+    }
+
+    /// The initializer, as the pool keeps it (an MPI worker rank passes on the one its
+    /// client sent).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn initializer_spec(mut self, spec: InitializerSpec) -> ProcessPoolBuilder {
+        self.initializer = Some(spec);
         self
     }
 

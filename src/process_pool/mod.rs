@@ -18,17 +18,16 @@
 //! `docs/process-pool.md` for the whole story and the crash matrix.
 
 mod builder;
-mod child;
+pub(crate) mod child;
 mod event;
 mod parent;
 mod pool;
 mod scheduler;
-mod sys;
-mod task_future;
-mod wire;
+pub(crate) mod sys;
+pub(crate) mod task_future;
+pub(crate) mod wire;
 
 pub use builder::ProcessPoolBuilder;
-pub use child::bootstrap::init;
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
@@ -202,6 +201,25 @@ impl ProcessPoolExecutor {
         Ok(future)
     }
 
+    /// Submits `trampoline` on an argument that is already encoded; the future's result
+    /// is the encoded result, undecoded. For a pool that relays tasks it received
+    /// encoded (an MPI worker rank).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn submit_encoded(
+        &self,
+        trampoline: TaskFn,
+        arg: Vec<u8>,
+    ) -> Result<Future<Vec<u8>>, Error> {
+        let future = Future::new_remote();
+        let task_future = Box::new(TypedTaskFuture {
+            future: future.clone(),
+            decode: |bytes: &[u8]| Ok(bytes.to_vec()),
+        });
+        let entry = Entry::task(trampoline, self.pool.key()).map_err(Error::InvalidArgument)?;
+        send_encoded(&self.pool, entry, Ok(arg), task_future)?;
+        Ok(future)
+    }
+
     /// Like [`submit`](Self::submit), for a function that returns a `Result`: its `Err`
     /// fails the future with `Error::Failed`, carrying the error's message (the value
     /// itself stays in the worker process), and its `Ok` value is the result.
@@ -351,14 +369,23 @@ fn send<A: Serialize>(
     arg: &A,
     task_future: Box<dyn TaskFuture>,
 ) -> Result<(), Error> {
+    let arg = postcard::to_allocvec(arg).map_err(|e| format!("could not encode the argument: {e}"));
+    send_encoded(pool, entry, arg, task_future)
+}
+
+/// [`send`], for an argument already encoded (or why it could not be).
+fn send_encoded(
+    pool: &Arc<Pool>,
+    entry: Entry,
+    arg: Result<Vec<u8>, String>,
+    task_future: Box<dyn TaskFuture>,
+) -> Result<(), Error> {
     let id = pool.next_task_id();
-    let frame = postcard::to_allocvec(arg)
-        .map_err(|e| format!("could not encode the argument: {e}"))
-        .and_then(|arg| {
-            let mut frame = Vec::with_capacity(arg.len() + 32);
-            encode_frame(&ToWorker::Task { id, entry, arg }, &mut frame)?;
-            Ok(frame)
-        });
+    let frame = arg.and_then(|arg| {
+        let mut frame = Vec::with_capacity(arg.len() + 32);
+        encode_frame(&ToWorker::Task { id, entry, arg }, &mut frame)?;
+        Ok(frame)
+    });
     match frame {
         Ok(frame) => pool.submit(id, frame, task_future),
         Err(why) => {

@@ -1,4 +1,5 @@
-//! Becoming a worker: [`init`] and [`init_before_main!`](crate::init_before_main).
+//! Becoming a process-pool worker: the first step of [`init`](crate::init), and
+//! [`init_before_main!`](crate::init_before_main).
 //!
 //! A worker process is the program itself, re-executed with an environment variable
 //! naming two inherited pipes. `init()` looks for that variable: in the pool's own
@@ -15,23 +16,9 @@ use crate::process_pool::wire::protocol::WORKER_ENV;
 /// Set once this process has become a worker (so nested pools may start workers).
 static SERVING: AtomicBool = AtomicBool::new(false);
 
-/// Makes the process pool work: call it as the first line of `main`.
-///
-/// In your program's own process it returns at once (it only reads one environment
-/// variable). In a worker process of a [`ProcessPoolExecutor`](crate::ProcessPoolExecutor),
-/// which is your program started again, it serves tasks and exits when the pool is done
-/// with it: it never returns into your `main`.
-///
-/// ```
-/// fn main() {
-///     concurrent_futures::init();
-///     // ... the rest of the program, which may use ProcessPoolExecutor.
-/// }
-/// ```
-///
-/// Where you do not own `main` (integration tests and benches run by libtest), put
-/// [`init_before_main!()`](crate::init_before_main) once in the test file instead.
-pub fn init() {
+/// Serves as a process-pool worker if this process was started as one, and then exits;
+/// returns at once otherwise. The first thing [`init`](crate::init) does.
+pub(crate) fn serve_if_worker() {
     let Ok(spec) = std::env::var(WORKER_ENV) else {
         return;
     };
@@ -45,7 +32,8 @@ pub fn init() {
     serve::serve(&spec)
 }
 
-/// `true` if this process was started as a worker but has not called [`init`]: then
+/// `true` if this process was started as a worker but has not called
+/// [`init`](crate::init): then
 /// it must not start workers of its own (that would recurse without end).
 pub(crate) fn is_unserved_worker() -> bool {
     !SERVING.load(Ordering::SeqCst) && std::env::var_os(WORKER_ENV).is_some()
