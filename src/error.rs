@@ -180,6 +180,47 @@ pub enum ExitCause {
     Exited(i32),
     /// It was killed by this signal number (e.g. 9 for `SIGKILL`, 11 for `SIGSEGV`).
     Signaled(i32),
+    /// A worker process of an `MpiPoolExecutor`'s worker rank ended by `cause`: the
+    /// rank and its host say where.
+    OnRank {
+        /// The worker rank (in `MPI_COMM_WORLD`, or in the spawned group).
+        rank: i32,
+        /// The host it runs on.
+        host: &'static str,
+        /// How the worker process ended (never `OnRank` itself).
+        cause: &'static ExitCause,
+    },
+}
+
+impl ExitCause {
+    /// `cause`, on worker rank `rank` of host `host`. Hosts and causes are interned
+    /// (there are few of each), so that `ExitCause` stays `Copy`.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn on_rank(rank: i32, host: &str, cause: ExitCause) -> ExitCause {
+        static HOSTS: parking_lot::Mutex<Vec<&'static str>> = parking_lot::Mutex::new(Vec::new());
+        static CAUSES: parking_lot::Mutex<Vec<&'static ExitCause>> =
+            parking_lot::Mutex::new(Vec::new());
+        let host = intern(&HOSTS, host, |host| {
+            Box::leak(host.to_owned().into_boxed_str())
+        });
+        let cause = intern(&CAUSES, &cause, |cause| Box::leak(Box::new(*cause)));
+        ExitCause::OnRank { rank, host, cause }
+    }
+}
+
+/// The one `'static` copy of `value` in `table`, made by `leak` the first time.
+fn intern<T: ?Sized + PartialEq>(
+    table: &parking_lot::Mutex<Vec<&'static T>>,
+    value: &T,
+    leak: impl FnOnce(&T) -> &'static T,
+) -> &'static T {
+    let mut table = table.lock();
+    if let Some(&interned) = table.iter().find(|&&interned| interned == value) {
+        return interned;
+    }
+    let interned = leak(value);
+    table.push(interned);
+    interned
 }
 
 impl fmt::Display for ExitCause {
@@ -192,6 +233,9 @@ impl fmt::Display for ExitCause {
                     write!(f, " ({name})")?;
                 }
                 Ok(())
+            }
+            ExitCause::OnRank { rank, host, cause } => {
+                write!(f, "{cause}, on worker rank {rank} (host {host})")
             }
         }
     }

@@ -25,5 +25,5 @@
 pub fn init() {
     crate::process_pool::child::bootstrap::serve_if_worker();
     #[cfg(feature = "mpi")]
-    crate::mpi_pool::bootstrap::serve_if_rank();
+    crate::mpi_pool::serve_if_rank();
 }

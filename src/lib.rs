@@ -143,6 +143,8 @@ mod executor;
 mod future;
 mod init;
 mod map;
+#[cfg(feature = "mpi")]
+mod mpi_pool;
 mod pool_thread;
 // The process pool re-executes /proc/self/exe and uses prctl and pidfds: Linux only.
 #[cfg(target_os = "linux")]
@@ -159,6 +161,8 @@ pub use future::{AnyFuture, AwaitOwned, AwaitRef, Erased, Future, FutureState};
 #[cfg(target_os = "linux")]
 pub use init::init;
 pub use map::{Map, MapOptions};
+#[cfg(feature = "mpi")]
+pub use mpi_pool::{MpiPoolBuilder, MpiPoolExecutor, MAX_WORKERS_ENV};
 pub use process_pool::{ProcessPoolBuilder, ProcessPoolExecutor};
 pub use thread_pool::{ThreadPoolBuilder, ThreadPoolExecutor};
 pub use wait::{

@@ -5,8 +5,9 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::wire::entry;
+use super::wire::entry::{self, Entry};
 use super::wire::outcome::TaskFn;
+use super::wire::protocol::Initializer;
 use super::wire::trampoline::call_one;
 use super::ProcessPoolExecutor;
 use crate::Error;
@@ -18,6 +19,30 @@ pub(crate) enum InitializerSpec {
     /// A one-argument initializer's trampoline and its encoded argument (or why the
     /// argument could not be encoded, reported by `build`).
     WithArg(TaskFn, Result<Vec<u8>, String>),
+}
+
+impl InitializerSpec {
+    /// The initializer as it is sent to workers: its entry point tagged under `key`.
+    pub(crate) fn tagged(self, key: u64) -> Result<Initializer, String> {
+        Ok(match self {
+            InitializerSpec::Plain(function) => {
+                Initializer::Plain(Entry::initializer(function, key)?)
+            }
+            InitializerSpec::WithArg(trampoline, arg) => Initializer::WithArg {
+                entry: Entry::task(trampoline, key)?,
+                arg: arg.unwrap_or_default(), // `build` refused an unencodable one
+            },
+        })
+    }
+}
+
+/// The options of a [`ProcessPoolBuilder`], checked.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+pub(crate) struct CheckedOptions {
+    pub(crate) max_workers: usize,
+    pub(crate) initializer: Option<InitializerSpec>,
+    pub(crate) max_tasks_per_child: Option<usize>,
+    pub(crate) task_time_limit: Option<Duration>,
 }
 
 /// Builds a [`ProcessPoolExecutor`] (Python's `max_workers`, `initializer` and
@@ -139,6 +164,18 @@ impl ProcessPoolBuilder {
 
     /// The pool, or `Error::InvalidArgument` for a 0 count.
     pub fn build(self) -> Result<ProcessPoolExecutor, Error> {
+        let options = self.checked()?;
+        ProcessPoolExecutor::from_parts(
+            options.max_workers,
+            options.initializer,
+            options.max_tasks_per_child,
+            options.task_time_limit,
+        )
+    }
+
+    /// The options, checked: `Err` for a 0 count, a zero time limit or an initializer
+    /// argument that does not encode.
+    pub(crate) fn checked(self) -> Result<CheckedOptions, Error> {
         let max_workers = crate::admission::max_workers(self.max_workers, num_cpus::get().max(1))?;
         if self.max_tasks_per_child == Some(0) {
             return Err(Error::InvalidArgument(
@@ -153,11 +190,11 @@ impl ProcessPoolBuilder {
                 "task_time_limit must be more than zero".into(),
             ));
         }
-        ProcessPoolExecutor::from_parts(
+        Ok(CheckedOptions {
             max_workers,
-            self.initializer,
-            self.max_tasks_per_child,
-            self.task_time_limit,
-        )
+            initializer: self.initializer,
+            max_tasks_per_child: self.max_tasks_per_child,
+            task_time_limit: self.task_time_limit,
+        })
     }
 }

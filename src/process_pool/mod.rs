@@ -17,7 +17,7 @@
 //! `event.rs` holds the plain words the scheduler and `parent/` share. See
 //! `docs/process-pool.md` for the whole story and the crash matrix.
 
-mod builder;
+pub(crate) mod builder;
 pub(crate) mod child;
 mod event;
 mod parent;
@@ -47,7 +47,7 @@ use scheduler::Limits;
 use task_future::{decode_chunk, decode_one, TaskFuture, TypedTaskFuture};
 use wire::entry::{self, Entry};
 use wire::outcome::TaskFn;
-use wire::protocol::{encode_frame, Initializer, ToWorker};
+use wire::protocol::{encode_frame, ToWorker};
 use wire::trampoline::{call_chunk, call_fallible, call_one};
 
 /// A pool of worker processes that runs functions on serializable arguments (Python's
@@ -112,15 +112,7 @@ impl ProcessPoolExecutor {
     ) -> Result<ProcessPoolExecutor, Error> {
         let key = random_key();
         let initializer = initializer
-            .map(|spec| match spec {
-                InitializerSpec::Plain(function) => {
-                    Entry::initializer(function, key).map(Initializer::Plain)
-                }
-                InitializerSpec::WithArg(trampoline, arg) => Ok(Initializer::WithArg {
-                    entry: Entry::task(trampoline, key)?,
-                    arg: arg.unwrap_or_default(), // `build` refused an unencodable one
-                }),
-            })
+            .map(|spec| spec.tagged(key))
             .transpose()
             .map_err(Error::InvalidArgument)?;
         let limits = Limits {
@@ -407,7 +399,7 @@ fn not_initialized() -> Error {
 
 /// A key nobody else can guess, for tagging entry points: std's `RandomState` is seeded
 /// from the operating system's random source, per process and per instance.
-fn random_key() -> u64 {
+pub(crate) fn random_key() -> u64 {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u32(std::process::id());
     hasher.finish()

@@ -5,7 +5,7 @@
 //! functions are for implementing a libc, not for use beside one): a thread's signal
 //! mask and pending set (`pthread_sigmask`, `sigpending`, `sigtimedwait`, `sigwait`),
 //! the disposition of a signal (`sigaction`, `signal`), `raise`, and the dynamic
-//! loader's `dladdr`. This module and the function transport (`wire/entry.rs`) are the
+//! loader's `dladdr`, and `atexit`. This module and the function transport (`wire/entry.rs`) are the
 //! only places in the crate allowed `unsafe`.
 #![allow(unsafe_code)]
 
@@ -288,6 +288,14 @@ fn sigpipe_is_ignored() -> bool {
         libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut current) == 0
             && current.sa_sigaction == libc::SIG_IGN
     }
+}
+
+/// Runs `handler` when the process exits normally (`exit`, or returning from `main`).
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+pub(crate) fn at_exit(handler: extern "C" fn()) {
+    // SAFETY: atexit only stores the pointer; the handler is a plain `extern "C" fn`
+    // without arguments, valid for the whole life of the program.
+    unsafe { libc::atexit(handler) };
 }
 
 /// The base address of the loaded object (the executable, or a shared library) that

@@ -1,0 +1,618 @@
+//! The engine: the one thread per process that makes every MPI call (MPI is
+//! initialized `Funneled`, by this thread). On the client it keeps every executor's
+//! state (`client.rs`); on a worker rank, the sessions (`serve.rs`). Other threads talk
+//! to it through one channel of [`Request`]s.
+//!
+//! **Waiting.** Open MPI's blocking receive spins a CPU, and no MPI call waits on a
+//! channel, so the engine polls MPI, in three gears. After anything happened it stays
+//! awake for [`AWAKE`], checking MPI and its channel and yielding the CPU in between:
+//! a round trip of short tasks never waits for a nap. Then, while results or tasks may
+//! still arrive from other ranks, it naps on its channel (so a local request still
+//! wakes it at once), from [`FIRST_NAP`] doubling up to [`LONGEST_NAP`]. A client with
+//! nothing out on any rank sleeps on its channel alone: an idle client costs nothing.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use mpi::environment::Universe;
+use mpi::topology::{Communicator, SimpleCommunicator};
+
+use super::client::{ClientPool, Deferred, PoolShared, RemoteTask};
+use super::comms::Comm;
+use super::serve::{LocalResult, Sessions};
+use super::wire::{build_fingerprint, PoolId, Settings, ToClient, ToRank};
+use crate::Error;
+
+/// How long the engine stays awake after something happened.
+const AWAKE: Duration = Duration::from_micros(200);
+
+/// The first nap after [`AWAKE`]...
+const FIRST_NAP: Duration = Duration::from_micros(50);
+
+/// ...doubling up to this: how late, at most, an idle worker rank sees a new task.
+const LONGEST_NAP: Duration = Duration::from_millis(1);
+
+/// The argument a spawned worker rank is started with (see `bootstrap.rs`).
+pub(crate) const SPAWNED_ARG: &str = "__concurrent_futures_mpi_worker_rank__";
+
+/// What other threads ask of the engine.
+pub(crate) enum Request {
+    /// Start serving a new executor; the reply says on how many worker ranks.
+    Open {
+        placement: Placement,
+        settings: Settings,
+        shared: Arc<PoolShared>,
+        reply: Sender<Result<(PoolId, usize), Error>>,
+    },
+    Submit {
+        pool: PoolId,
+        task: RemoteTask,
+    },
+    Shutdown {
+        pool: PoolId,
+        cancel: bool,
+        done: Sender<()>,
+    },
+    /// (On a worker rank) a task of a local pool ended.
+    Local(LocalResult),
+    /// The process is leaving: the client tells its worker ranks to exit; MPI is
+    /// finalized; `done` hears when it is.
+    Exit {
+        done: Sender<()>,
+    },
+}
+
+/// Which worker ranks a new executor uses.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Placement {
+    /// World mode: the other ranks of `MPI_COMM_WORLD`.
+    World,
+    /// Spawn mode: this many new ranks, started with `MPI_Comm_spawn`.
+    Spawn(usize),
+}
+
+/// What this process is in the MPI job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Rank 0 of `mpirun -n N` with N > 1: its executors use the other ranks.
+    WorldClient,
+    /// Ranks 1..N-1 of `mpirun -n N`: they serve rank 0.
+    WorldWorker,
+    /// Started alone, or by `mpirun -n 1`: its executors spawn their ranks.
+    Singleton,
+    /// Started by an executor's `MPI_Comm_spawn`: it serves its parent.
+    SpawnedWorker,
+}
+
+/// The running engine of this process.
+pub(crate) struct EngineHandle {
+    pub(crate) role: Role,
+    pub(crate) requests: Sender<Request>,
+    /// The world's size (1 for a singleton), and the universe size if MPI knows one.
+    pub(crate) world_size: usize,
+    pub(crate) universe_size: Option<usize>,
+}
+
+static ENGINE: OnceLock<Result<EngineHandle, String>> = OnceLock::new();
+
+/// The engine, started on first use as `role` says.
+pub(crate) fn engine(role: impl FnOnce() -> Role) -> Result<&'static EngineHandle, Error> {
+    ENGINE
+        .get_or_init(|| start(role()))
+        .as_ref()
+        .map_err(|reason| Error::BrokenExecutor {
+            reason: reason.clone(),
+        })
+}
+
+/// The engine if it was started.
+pub(crate) fn running() -> Option<&'static EngineHandle> {
+    ENGINE.get().and_then(|engine| engine.as_ref().ok())
+}
+
+fn start(role: Role) -> Result<EngineHandle, String> {
+    let (requests, receiver) = crossbeam_channel::unbounded();
+    let (ready, started) = crossbeam_channel::bounded(1);
+    let sender = requests.clone();
+    std::thread::Builder::new()
+        .name("concurrent-futures-mpi".into())
+        .spawn(move || run(role, receiver, sender, ready))
+        .map_err(|e| format!("could not start the MPI thread: {e}"))?;
+    let (world_size, universe_size) = started
+        .recv()
+        .map_err(|_| "the MPI thread ended while starting MPI".to_string())??;
+    if matches!(role, Role::WorldClient | Role::Singleton) {
+        crate::process_pool::sys::at_exit(leave_at_exit);
+    }
+    Ok(EngineHandle {
+        role,
+        requests,
+        world_size,
+        universe_size,
+    })
+}
+
+/// Run by the C runtime as the client process exits: worker ranks are told to exit and
+/// MPI is finalized, as `mpirun` expects of every rank.
+extern "C" fn leave_at_exit() {
+    leave();
+}
+
+/// Runs a worker rank's engine on this thread until the client says `Exit`, then exits
+/// the process.
+pub(crate) fn serve_here(role: Role) -> ! {
+    let (requests, receiver) = crossbeam_channel::unbounded();
+    let (ready, started) = crossbeam_channel::bounded(1);
+    run(role, receiver, requests, ready);
+    let code = match started.try_recv() {
+        Ok(Ok(_)) => 0,
+        _ => {
+            eprintln!("concurrent_futures: this worker rank could not start MPI");
+            1
+        }
+    };
+    std::process::exit(code)
+}
+
+/// Tells the engine to leave, and waits until it has.
+pub(crate) fn leave() {
+    let Some(engine) = running() else {
+        return;
+    };
+    let (done, left) = crossbeam_channel::bounded(1);
+    if engine.requests.send(Request::Exit { done }).is_ok() {
+        let _ = left.recv();
+    }
+}
+
+type Started = Result<(usize, Option<usize>), String>;
+
+/// The engine thread: initializes MPI, serves requests and messages until told to
+/// leave, finalizes MPI.
+fn run(role: Role, requests: Receiver<Request>, own: Sender<Request>, ready: Sender<Started>) {
+    let Some((universe, _threading)) = mpi::initialize_with_threading(mpi::Threading::Funneled)
+    else {
+        let _ = ready.send(Err("MPI was initialized already, by other code".into()));
+        return;
+    };
+    let world = universe.world();
+    let _ = ready.send(Ok((world.size() as usize, universe.size())));
+    let mut engine = Engine::new(role, &universe, world, own);
+    let done = engine.serve(&requests);
+    drop(engine);
+    drop(universe); // MPI_Finalize
+    if let Some(done) = done {
+        let _ = done.send(());
+    }
+}
+
+/// A group of worker ranks the client sends to: the world's other ranks, or ranks it
+/// spawned.
+struct Group {
+    comm: Comm,
+    /// Each rank's host, once it said hello.
+    hosts: HashMap<i32, String>,
+}
+
+struct Engine {
+    role: Role,
+    /// Client: the groups of worker ranks. Worker: one group, the client (rank 0).
+    groups: Vec<Group>,
+    world_group: Option<usize>,
+    pools: HashMap<PoolId, ClientPool>,
+    next_pool: PoolId,
+    sessions: Sessions,
+    /// Local results come back through the engine's own channel.
+    local_results: Sender<LocalResult>,
+    /// Results of local tasks, to be sent to the client, per executor.
+    outgoing_results: HashMap<PoolId, Vec<(u64, super::wire::TaskResult)>>,
+    /// Messages to send: group, rank, bytes.
+    outbox: Vec<(usize, i32, Vec<u8>)>,
+    deferred: Vec<Deferred>,
+    completions: Sender<Deferred>,
+    build: u64,
+    /// (Worker) the client said `Exit`.
+    left: bool,
+    awake_since: Instant,
+    nap: Duration,
+}
+
+impl Engine {
+    fn new(
+        role: Role,
+        universe: &Universe,
+        world: SimpleCommunicator,
+        own: Sender<Request>,
+    ) -> Engine {
+        let mut groups = Vec::new();
+        let mut world_group = None;
+        match role {
+            Role::WorldClient => {
+                world_group = Some(0);
+                groups.push(Group::new(Comm::World(world)));
+            }
+            Role::WorldWorker => groups.push(Group::new(Comm::World(world))),
+            Role::SpawnedWorker => {
+                if let Some(parent) = universe.world().parent() {
+                    groups.push(Group::new(Comm::Inter(parent)));
+                }
+            }
+            Role::Singleton => {}
+        }
+        let (local_results, local) = crossbeam_channel::unbounded::<LocalResult>();
+        let forward = own.clone();
+        std::thread::Builder::new()
+            .name("concurrent-futures-mpi-results".into())
+            .spawn(move || {
+                for result in local {
+                    if forward.send(Request::Local(result)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .expect("could not start a thread of the MPI pool");
+        Engine {
+            role,
+            groups,
+            world_group,
+            pools: HashMap::new(),
+            next_pool: 0,
+            sessions: Sessions::default(),
+            local_results,
+            outgoing_results: HashMap::new(),
+            outbox: Vec::new(),
+            deferred: Vec::new(),
+            completions: completion_thread(),
+            build: build_fingerprint(),
+            left: false,
+            awake_since: Instant::now(),
+            nap: FIRST_NAP,
+        }
+    }
+
+    fn is_worker(&self) -> bool {
+        matches!(self.role, Role::WorldWorker | Role::SpawnedWorker)
+    }
+
+    /// The loop; returns who to tell once MPI is finalized.
+    fn serve(&mut self, requests: &Receiver<Request>) -> Option<Sender<()>> {
+        if self.is_worker() {
+            self.say_hello();
+        }
+        let mut next = None;
+        loop {
+            let mut busy = false;
+            while let Some(request) = next.take().or_else(|| requests.try_recv().ok()) {
+                busy = true;
+                if let Request::Exit { done } = request {
+                    self.leave();
+                    return Some(done);
+                }
+                self.handle(request);
+            }
+            busy |= self.receive();
+            if self.is_worker() && self.left {
+                return None;
+            }
+            busy |= self.flush();
+            next = self.rest(requests, busy);
+        }
+    }
+}
+
+impl Engine {
+    fn handle(&mut self, request: Request) {
+        match request {
+            Request::Open {
+                placement,
+                settings,
+                shared,
+                reply,
+            } => {
+                let _ = reply.send(self.open(placement, settings, shared));
+            }
+            Request::Submit { pool, task } => match self.pools.get_mut(&pool) {
+                Some(client) => client.submit(task, &mut self.deferred),
+                None => self
+                    .deferred
+                    .push(Box::new(move || task.future.fail(Error::Shutdown))),
+            },
+            Request::Shutdown { pool, cancel, done } => self.shutdown(pool, cancel, done),
+            Request::Local(LocalResult { pool, id, result }) => {
+                self.sessions.ended(pool);
+                self.outgoing_results
+                    .entry(pool)
+                    .or_default()
+                    .push((id, result));
+            }
+            Request::Exit { .. } => unreachable!("handled by the loop"),
+        }
+    }
+
+    /// A new executor: its group of worker ranks (the world's, or new ones), and an
+    /// `Open` to each of them.
+    fn open(
+        &mut self,
+        placement: Placement,
+        settings: Settings,
+        shared: Arc<PoolShared>,
+    ) -> Result<(PoolId, usize), Error> {
+        let group = match placement {
+            Placement::World => self.world_group.ok_or_else(|| Error::BrokenExecutor {
+                reason: "this process is not rank 0 of an mpirun job".into(),
+            })?,
+            Placement::Spawn(ranks) => self.spawn(ranks)?,
+        };
+        let ranks = self.groups[group].comm.worker_ranks();
+        if ranks.is_empty() {
+            return Err(Error::InvalidArgument(
+                "an MpiPoolExecutor needs at least one worker rank: run with mpirun -n 2 \
+                 or more, or give it max_workers"
+                    .into(),
+            ));
+        }
+        self.next_pool += 1;
+        let id = self.next_pool;
+        let open = encode(&ToRank::Open {
+            pool: id,
+            settings: settings.clone(),
+        });
+        for &rank in &ranks {
+            self.outbox.push((group, rank, open.clone()));
+        }
+        let hosts = &self.groups[group].hosts;
+        let ranks_with_hosts = ranks
+            .iter()
+            .map(|rank| {
+                (
+                    *rank,
+                    hosts.get(rank).cloned().unwrap_or_else(|| "?".into()),
+                )
+            })
+            .collect();
+        let count = ranks.len();
+        let client = ClientPool::new(id, group, ranks_with_hosts, settings, shared);
+        self.pools.insert(id, client);
+        Ok((id, count))
+    }
+
+    /// Starts `ranks` new worker ranks of this program: a new group.
+    fn spawn(&mut self, ranks: usize) -> Result<usize, Error> {
+        use mpi::collective::Root;
+        let program = std::env::current_exe().map_err(|e| Error::BrokenExecutor {
+            reason: format!("cannot find this program's executable to spawn it: {e}"),
+        })?;
+        let mut command = std::process::Command::new(program);
+        command.arg(SPAWNED_ARG);
+        let self_comm = SimpleCommunicator::self_comm();
+        let count = i32::try_from(ranks)
+            .map_err(|_| Error::InvalidArgument(format!("cannot spawn {ranks} worker ranks")))?;
+        let inter = self_comm
+            .process_at_rank(0)
+            .spawn(&command, count)
+            .map_err(|e| Error::BrokenExecutor {
+                reason: format!("MPI_Comm_spawn of {ranks} worker ranks failed: {e:?}"),
+            })?;
+        self.groups.push(Group::new(Comm::Inter(inter)));
+        Ok(self.groups.len() - 1)
+    }
+
+    fn shutdown(&mut self, pool: PoolId, cancel: bool, done: Sender<()>) {
+        let Some(client) = self.pools.get_mut(&pool) else {
+            let _ = done.send(());
+            return;
+        };
+        client.shutdown(cancel, done, &mut self.deferred);
+        if cancel {
+            let close = encode(&ToRank::Close { pool, cancel: true });
+            for rank in client.ranks() {
+                self.outbox.push((client.group, rank, close.clone()));
+            }
+        }
+    }
+
+    /// Takes in every message that has arrived; `true` if there was one.
+    fn receive(&mut self) -> bool {
+        let mut any = false;
+        for group in 0..self.groups.len() {
+            while let Some((rank, bytes)) = self.groups[group].comm.try_receive() {
+                any = true;
+                self.message(group, rank, &bytes);
+            }
+        }
+        any
+    }
+
+    fn message(&mut self, group: usize, rank: i32, bytes: &[u8]) {
+        if self.is_worker() {
+            match postcard::from_bytes::<ToRank>(bytes) {
+                Ok(message) => self.for_worker(message),
+                Err(e) => eprintln!(
+                    "concurrent_futures: a message from the client did not decode ({e}); ignored"
+                ),
+            }
+            return;
+        }
+        match postcard::from_bytes::<ToClient>(bytes) {
+            Ok(ToClient::Hello { host, .. }) => {
+                self.groups[group].hosts.insert(rank, host);
+            }
+            Ok(ToClient::Results { pool, results }) => {
+                if let Some(client) = self.pools.get_mut(&pool) {
+                    client.results(rank, results, &mut self.deferred);
+                }
+            }
+            Err(e) => eprintln!(
+                "concurrent_futures: a message from worker rank {rank} did not decode ({e}); ignored"
+            ),
+        }
+    }
+
+    fn for_worker(&mut self, message: ToRank) {
+        match message {
+            ToRank::Open { pool, settings } => self.sessions.open(pool, settings, self.build),
+            ToRank::Tasks { pool, tasks } => {
+                let ended = self.sessions.run(pool, tasks, &self.local_results);
+                if !ended.is_empty() {
+                    self.outgoing_results.entry(pool).or_default().extend(ended);
+                }
+            }
+            ToRank::Close { pool, cancel } => self.sessions.close(pool, cancel),
+            ToRank::Exit => {
+                self.sessions.leave();
+                self.left = true;
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// Sends what piled up: tasks for ranks with room, results for the client, the
+    /// closes of executors that finished; hands callbacks to the completion thread.
+    /// `true` if anything went out.
+    fn flush(&mut self) -> bool {
+        self.collect_tasks();
+        self.collect_results();
+        for deferred in self.deferred.drain(..) {
+            let _ = self.completions.send(deferred);
+        }
+        if self.outbox.is_empty() {
+            return false;
+        }
+        let mut arrived = Vec::new();
+        let groups = &self.groups;
+        for (group, rank, bytes) in self.outbox.drain(..) {
+            groups[group].comm.send(rank, &bytes, || {
+                // Taken in meanwhile, handled after the sends.
+                for (from, other) in groups.iter().enumerate() {
+                    while let Some((sender, message)) = other.comm.try_receive() {
+                        arrived.push((from, sender, message));
+                    }
+                }
+            });
+        }
+        for (group, rank, message) in arrived {
+            self.message(group, rank, &message);
+        }
+        true
+    }
+
+    fn collect_tasks(&mut self) {
+        let mut finished = Vec::new();
+        for client in self.pools.values_mut() {
+            for (rank, tasks) in client.dispatch() {
+                let message = encode(&ToRank::Tasks {
+                    pool: client.id,
+                    tasks,
+                });
+                self.outbox.push((client.group, rank, message));
+            }
+            if client.finished() {
+                finished.push(client.id);
+            }
+        }
+        for pool in finished {
+            let client = self.pools.remove(&pool).expect("listed above");
+            let close = encode(&ToRank::Close {
+                pool,
+                cancel: false,
+            });
+            for rank in client.ranks() {
+                self.outbox.push((client.group, rank, close.clone()));
+            }
+        }
+    }
+
+    fn collect_results(&mut self) {
+        for (pool, results) in self.outgoing_results.drain() {
+            self.outbox
+                .push((0, 0, encode(&ToClient::Results { pool, results })));
+        }
+    }
+
+    /// Waits for something to do, as the module's documentation says; a request that
+    /// came meanwhile is returned.
+    fn rest(&mut self, requests: &Receiver<Request>, busy: bool) -> Option<Request> {
+        if busy {
+            self.awake_since = Instant::now();
+            self.nap = FIRST_NAP;
+            return None;
+        }
+        let expecting = self.is_worker()
+            || self.pools.values().any(ClientPool::expects_results)
+            || self.sessions.expects_results();
+        if !expecting {
+            return requests.recv().ok();
+        }
+        if self.awake_since.elapsed() < AWAKE {
+            std::thread::yield_now();
+            return None;
+        }
+        let nap = self.nap;
+        self.nap = (nap * 2).min(LONGEST_NAP);
+        match requests.recv_timeout(nap) {
+            Ok(request) => Some(request),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// The client is leaving: every worker rank it started or shares the world with
+    /// is told to exit.
+    fn leave(&mut self) {
+        if self.is_worker() {
+            return;
+        }
+        let exit = encode(&ToRank::Exit);
+        for (group, members) in self.groups.iter().enumerate() {
+            for rank in members.comm.worker_ranks() {
+                self.outbox.push((group, rank, exit.clone()));
+            }
+        }
+        self.pools.clear();
+        self.flush();
+    }
+
+    fn say_hello(&mut self) {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|name| name.trim().to_string())
+            .unwrap_or_else(|_| "unknown host".into());
+        let hello = ToClient::Hello {
+            host,
+            pid: std::process::id(),
+        };
+        self.outbox.push((0, 0, encode(&hello)));
+        self.flush();
+    }
+}
+
+impl Group {
+    fn new(comm: Comm) -> Group {
+        Group {
+            comm,
+            hosts: HashMap::new(),
+        }
+    }
+}
+
+/// Postcard bytes of one of our messages (whose types always encode).
+fn encode<M: serde::Serialize>(message: &M) -> Vec<u8> {
+    postcard::to_allocvec(message).expect("every message type of the MPI pool encodes")
+}
+
+/// The thread that runs what may call user code (futures' callbacks), so that the
+/// engine never waits for it.
+fn completion_thread() -> Sender<Deferred> {
+    let (sender, deferred) = crossbeam_channel::unbounded::<Deferred>();
+    std::thread::Builder::new()
+        .name("concurrent-futures-mpi-callbacks".into())
+        .spawn(move || {
+            for work in deferred {
+                // A panicking callback is caught by the future; this thread survives.
+                work();
+            }
+        })
+        .expect("could not start a thread of the MPI pool");
+    sender
+}
