@@ -225,6 +225,22 @@ impl ClientPool {
         }
     }
 
+    /// A rank of this executor's group died: the executor is broken, and every task not
+    /// ended fails.
+    pub(crate) fn lose_everything(&mut self, reason: &str, deferred: &mut Vec<Deferred>) {
+        self.break_pool(reason, deferred);
+        let error = Error::BrokenExecutor {
+            reason: reason.to_string(),
+        };
+        for (_, running) in self.running.drain() {
+            let error = error.clone();
+            deferred.push(Box::new(move || running.future.fail(error)));
+        }
+        for slot in &mut self.slots {
+            slot.running = 0;
+        }
+    }
+
     /// Python's `shutdown`: with `cancel`, the tasks not sent yet are cancelled; `done`
     /// hears when the last task has ended.
     pub(crate) fn shutdown(
@@ -242,13 +258,16 @@ impl ClientPool {
     }
 
     /// `true` once shut down with nothing left: the ranks can close their side, and
-    /// whoever waits in `shutdown` is told.
-    pub(crate) fn finished(&mut self) -> bool {
+    /// whoever waits in `shutdown` is told, after the futures' deferred completions
+    /// (the completion thread runs them in order).
+    pub(crate) fn finished(&mut self, deferred: &mut Vec<Deferred>) -> bool {
         if self.closing.is_none() || !self.pending.is_empty() || !self.running.is_empty() {
             return false;
         }
         for done in self.closing.take().into_iter().flatten() {
-            let _ = done.send(());
+            deferred.push(Box::new(move || {
+                let _ = done.send(());
+            }));
         }
         true
     }

@@ -15,12 +15,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{Receiver, Sender};
 use mpi::environment::Universe;
 use mpi::topology::{Communicator, SimpleCommunicator};
 
 use super::client::{ClientPool, Deferred, PoolShared, RemoteTask};
 use super::comms::Comm;
+use super::lost::{host_name, RankWatch};
 use super::serve::{LocalResult, Sessions};
 use super::wire::{build_fingerprint, PoolId, Settings, ToClient, ToRank};
 use crate::Error;
@@ -181,7 +182,7 @@ fn run(role: Role, requests: Receiver<Request>, own: Sender<Request>, ready: Sen
     let _ = ready.send(Ok((world.size() as usize, universe.size())));
     let mut engine = Engine::new(role, &universe, world, own);
     let done = engine.serve(&requests);
-    drop(engine);
+    engine.release();
     drop(universe); // MPI_Finalize
     if let Some(done) = done {
         let _ = done.send(());
@@ -194,6 +195,8 @@ struct Group {
     comm: Comm,
     /// Each rank's host, once it said hello.
     hosts: HashMap<i32, String>,
+    /// A spawned rank of it died: nothing is sent to it any more (see `lost.rs`).
+    lost: bool,
 }
 
 struct Engine {
@@ -213,6 +216,8 @@ struct Engine {
     deferred: Vec<Deferred>,
     completions: Sender<Deferred>,
     build: u64,
+    host: String,
+    rank_watch: RankWatch,
     /// (Worker) the client said `Exit`.
     left: bool,
     awake_since: Instant,
@@ -266,6 +271,8 @@ impl Engine {
             deferred: Vec::new(),
             completions: completion_thread(),
             build: build_fingerprint(),
+            host: host_name(),
+            rank_watch: RankWatch::default(),
             left: false,
             awake_since: Instant::now(),
             nap: FIRST_NAP,
@@ -401,16 +408,15 @@ impl Engine {
 
     fn shutdown(&mut self, pool: PoolId, cancel: bool, done: Sender<()>) {
         let Some(client) = self.pools.get_mut(&pool) else {
-            let _ = done.send(());
+            // Finished already; told after what its completions left.
+            self.deferred.push(Box::new(move || {
+                let _ = done.send(());
+            }));
             return;
         };
+        // Only what was not sent is cancelled: a task sent to a rank is running, as
+        // far as its future knows, and runs.
         client.shutdown(cancel, done, &mut self.deferred);
-        if cancel {
-            let close = encode(&ToRank::Close { pool, cancel: true });
-            for rank in client.ranks() {
-                self.outbox.push((client.group, rank, close.clone()));
-            }
-        }
     }
 
     /// Takes in every message that has arrived; `true` if there was one.
@@ -436,7 +442,10 @@ impl Engine {
             return;
         }
         match postcard::from_bytes::<ToClient>(bytes) {
-            Ok(ToClient::Hello { host, .. }) => {
+            Ok(ToClient::Hello { host, pid }) => {
+                if Some(group) != self.world_group && host == self.host {
+                    self.rank_watch.watch(group, rank, pid);
+                }
                 self.groups[group].hosts.insert(rank, host);
             }
             Ok(ToClient::Results { pool, results }) => {
@@ -459,7 +468,7 @@ impl Engine {
                     self.outgoing_results.entry(pool).or_default().extend(ended);
                 }
             }
-            ToRank::Close { pool, cancel } => self.sessions.close(pool, cancel),
+            ToRank::Close { pool } => self.sessions.close(pool),
             ToRank::Exit => {
                 self.sessions.leave();
                 self.left = true;
@@ -484,6 +493,9 @@ impl Engine {
         let mut arrived = Vec::new();
         let groups = &self.groups;
         for (group, rank, bytes) in self.outbox.drain(..) {
+            if groups[group].lost {
+                continue;
+            }
             groups[group].comm.send(rank, &bytes, || {
                 // Taken in meanwhile, handled after the sends.
                 for (from, other) in groups.iter().enumerate() {
@@ -509,16 +521,13 @@ impl Engine {
                 });
                 self.outbox.push((client.group, rank, message));
             }
-            if client.finished() {
+            if client.finished(&mut self.deferred) {
                 finished.push(client.id);
             }
         }
         for pool in finished {
             let client = self.pools.remove(&pool).expect("listed above");
-            let close = encode(&ToRank::Close {
-                pool,
-                cancel: false,
-            });
+            let close = encode(&ToRank::Close { pool });
             for rank in client.ranks() {
                 self.outbox.push((client.group, rank, close.clone()));
             }
@@ -550,12 +559,11 @@ impl Engine {
             std::thread::yield_now();
             return None;
         }
+        self.look_for_lost_ranks();
         let nap = self.nap;
         self.nap = (nap * 2).min(LONGEST_NAP);
-        match requests.recv_timeout(nap) {
-            Ok(request) => Some(request),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        // A timeout (or, never, a disconnection) just ends the nap.
+        requests.recv_timeout(nap).ok()
     }
 
     /// The client is leaving: every worker rank it started or shares the world with
@@ -565,7 +573,7 @@ impl Engine {
             return;
         }
         let exit = encode(&ToRank::Exit);
-        for (group, members) in self.groups.iter().enumerate() {
+        for (group, members) in self.groups.iter().enumerate().filter(|(_, g)| !g.lost) {
             for rank in members.comm.worker_ranks() {
                 self.outbox.push((group, rank, exit.clone()));
             }
@@ -575,15 +583,39 @@ impl Engine {
     }
 
     fn say_hello(&mut self) {
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|name| name.trim().to_string())
-            .unwrap_or_else(|_| "unknown host".into());
         let hello = ToClient::Hello {
-            host,
+            host: self.host.clone(),
             pid: std::process::id(),
         };
         self.outbox.push((0, 0, encode(&hello)));
         self.flush();
+    }
+}
+
+impl Engine {
+    /// Breaks the executors of spawned groups that lost a rank (see `lost.rs`).
+    fn look_for_lost_ranks(&mut self) {
+        for (group, rank, pid) in self.rank_watch.lost() {
+            self.groups[group].lost = true;
+            self.rank_watch.forget(group);
+            let reason = format!(
+                "worker rank {rank} (pid {pid}, host {}) died, and Open MPI ended the job                  of the ranks spawned with it",
+                self.host
+            );
+            for client in self.pools.values_mut().filter(|c| c.group == group) {
+                client.lose_everything(&reason, &mut self.deferred);
+            }
+        }
+    }
+
+    /// Ends the engine: a group that lost a rank is not disconnected (which would wait
+    /// for the dead rank), the others are.
+    fn release(self) {
+        for group in self.groups {
+            if group.lost {
+                std::mem::forget(group.comm);
+            }
+        }
     }
 }
 
@@ -592,8 +624,16 @@ impl Group {
         Group {
             comm,
             hosts: HashMap::new(),
+            lost: false,
         }
     }
+}
+
+/// The name of the completion thread in `crate::pool_thread`: a `shutdown(wait=true)`
+/// called there (by a callback) cannot wait, since what it would wait for is queued
+/// behind it on this very thread.
+pub(crate) fn completion_mark() -> usize {
+    &ENGINE as *const _ as usize
 }
 
 /// Postcard bytes of one of our messages (whose types always encode).
@@ -608,6 +648,7 @@ fn completion_thread() -> Sender<Deferred> {
     std::thread::Builder::new()
         .name("concurrent-futures-mpi-callbacks".into())
         .spawn(move || {
+            let _mark = crate::pool_thread::work_for(completion_mark());
             for work in deferred {
                 // A panicking callback is caught by the future; this thread survives.
                 work();

@@ -18,6 +18,7 @@ mod bootstrap;
 mod client;
 mod comms;
 mod engine;
+mod lost;
 mod serve;
 mod wire;
 
@@ -214,9 +215,12 @@ impl MpiPoolExecutor {
     }
 
     /// Stops taking tasks (Python's `shutdown(wait, cancel_futures)`): with
-    /// `cancel_futures`, tasks not started on a rank are cancelled; with `wait`,
-    /// returns when every other task has finished.
+    /// `cancel_futures`, tasks not sent to a rank yet are cancelled; with `wait`,
+    /// returns when every other task has finished. From a done-callback of one of the
+    /// pool's futures it does not wait (the tasks it would wait for are completed on
+    /// that callback's thread): it returns at once, and the tasks still finish.
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        let wait = wait && !crate::pool_thread::works_for(engine::completion_mark());
         self.submitter.shared.admission.lock().shut_down();
         let (done, finished) = crossbeam_channel::bounded(1);
         let request = Request::Shutdown {

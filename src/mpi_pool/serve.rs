@@ -83,7 +83,7 @@ impl Sessions {
         ended
     }
 
-    /// A local task ended; `true` if the local pool may go (closing, and idle).
+    /// A local task ended; the local pool goes once closing and idle.
     pub(crate) fn ended(&mut self, pool: PoolId) {
         if let Some(session) = self.sessions.get_mut(&pool) {
             session.running = session.running.saturating_sub(1);
@@ -91,13 +91,12 @@ impl Sessions {
         self.drop_if_done(pool);
     }
 
-    /// No more tasks for `pool`; with `cancel`, the local pool cancels what it has not
-    /// started (their results, `Cancelled`, still go back).
-    pub(crate) fn close(&mut self, pool: PoolId, cancel: bool) {
+    /// No more tasks for `pool`: its local pool shuts down once its tasks are done.
+    pub(crate) fn close(&mut self, pool: PoolId) {
         if let Some(session) = self.sessions.get_mut(&pool) {
             session.closing = true;
             if let Ok(local) = &session.local {
-                local.shutdown(false, cancel);
+                local.shutdown(false, false);
             }
         }
         self.drop_if_done(pool);

@@ -8,7 +8,7 @@
 //!   |  ── Open { pool, settings } ─────────────────>  starts a local process pool
 //!   |  ── Tasks { pool, [Task { id, entry, arg }] } >  runs them there
 //!   |  <──────────── Results { pool, [(id, ..)] } ──  as they finish
-//!   |  ── Close { pool, cancel } ──────────────────>  shuts the local pool down
+//!   |  ── Close { pool } ──────────────────────────>  shuts the local pool down
 //!   |  ── Exit ────────────────────────────────────>  leaves: finalizes MPI, exits
 //! ```
 
@@ -34,8 +34,8 @@ pub(crate) enum ToRank {
     Open { pool: PoolId, settings: Settings },
     /// Run these tasks of `pool`.
     Tasks { pool: PoolId, tasks: Vec<Task> },
-    /// No more tasks for `pool`; with `cancel`, cancel those not started.
-    Close { pool: PoolId, cancel: bool },
+    /// No more tasks for `pool`: the rank's local pool shuts down once idle.
+    Close { pool: PoolId },
     /// Stop serving anything, finalize MPI and exit.
     Exit,
 }

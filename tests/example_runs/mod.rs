@@ -103,8 +103,16 @@ fn read_all(mut source: impl Read + Send + 'static) -> Receiver<String> {
 /// Runs example `name` with `args`, waits for it (and for every process that holds
 /// its stdout or stderr) at most [`TIMEOUT`], and returns what it printed.
 pub fn run_example(name: &str, args: &[&str]) -> Run {
-    let mut child = Command::new(example_path(name))
-        .args(args)
+    run_command(Command::new(example_path(name)).args(args), name)
+}
+
+/// [`run_example`] for any command; `name` names it in messages.
+pub fn run_command(command: &mut Command, name: &str) -> Run {
+    let args: Vec<_> = command
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
