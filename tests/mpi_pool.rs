@@ -24,7 +24,8 @@ use concurrent_futures::{
 };
 use serde::{Deserialize, Serialize};
 
-use example_runs::{run_command, Run};
+use example_runs::primes::parse_line;
+use example_runs::{example_path, run_command, run_example, Run};
 
 concurrent_futures::init_before_main!();
 
@@ -176,6 +177,38 @@ fn assert_nothing_left() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(leftovers().is_empty(), "left running: {:?}", leftovers());
+}
+
+/// The numbers and verdicts of a prime checker's run, in the order printed, after
+/// checking its header and its last line.
+fn prime_results(run: &Run) -> Vec<(u64, bool)> {
+    let lines = run.lines();
+    assert_eq!(
+        lines[0], "Checking 20 numbers with 2 processes:",
+        "{run:#?}"
+    );
+    let total = lines.last().expect("a last line");
+    assert!(total.starts_with("Total time: "), "{run:#?}");
+    lines[1..lines.len() - 1]
+        .iter()
+        .map(|line| parse_line(line))
+        .collect()
+}
+
+#[test]
+fn primes_mpi_prints_what_primes_proc_pool_prints() {
+    let _turn = TURN.lock();
+    let local = prime_results(&run_example("primes_proc_pool", &["2", "--quick"]));
+    let mut world = mpirun(3);
+    world.arg(example_path("primes_mpi")).arg("--quick");
+    mpi_environment(&mut world);
+    let world = prime_results(&run_command(&mut world, "primes_mpi under mpirun -n 3"));
+    assert_eq!(world, local);
+    let mut spawned = Command::new(example_path("primes_mpi"));
+    spawned.args(["2", "--quick"]);
+    mpi_environment(&mut spawned);
+    let spawned = prime_results(&run_command(&mut spawned, "primes_mpi 2 (spawn mode)"));
+    assert_eq!(spawned, local);
 }
 
 // ---------------------------------------------------------------- tasks

@@ -2,31 +2,29 @@
 //! crash-isolated `ProcessPoolExecutor`. The rank never runs a task in its own process:
 //! a task that crashes costs one worker process of the local pool, and the rank goes
 //! on. Plain state, owned by the engine thread alone.
+//!
+//! The engine collects the local futures that are done (no callback: a callback would
+//! run on the local pool's supervisor thread, one more wake-up per task), and while it
+//! has nothing else to do it waits on the oldest, which makes it read that worker's
+//! result pipe itself (the process pool's fetching): the round trip then involves the
+//! engine and the worker process only.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::thread::JoinHandle;
-
-use crossbeam_channel::Sender;
+use std::time::Duration;
 
 use super::wire::{LostTask, PoolId, Settings, Task, TaskId, TaskResult};
 use crate::process_pool::builder::InitializerSpec;
 use crate::process_pool::wire::outcome::Outcome;
 use crate::process_pool::wire::protocol::Initializer;
-use crate::ProcessPoolExecutor;
-
-/// A task of a local pool ended: what the engine hears (from the local pool's thread).
-pub(crate) struct LocalResult {
-    pub(crate) pool: PoolId,
-    pub(crate) id: TaskId,
-    pub(crate) result: TaskResult,
-}
+use crate::{Future, ProcessPoolExecutor};
 
 struct Session {
     key: u64,
     /// The local pool, or why this rank cannot serve the executor.
     local: Result<ProcessPoolExecutor, String>,
-    /// Tasks handed to the local pool and not ended.
-    running: usize,
+    /// Tasks handed to the local pool and not collected, oldest first.
+    running: VecDeque<(TaskId, Future<Vec<u8>>)>,
     closing: bool,
 }
 
@@ -40,7 +38,44 @@ pub(crate) struct Sessions {
 impl Sessions {
     /// `true` while local tasks run: their results are about to be sent.
     pub(crate) fn expects_results(&self) -> bool {
-        self.sessions.values().any(|session| session.running > 0)
+        self.sessions
+            .values()
+            .any(|session| !session.running.is_empty())
+    }
+
+    /// The results of local tasks that ended, by executor.
+    pub(crate) fn collect(&mut self) -> Vec<(PoolId, Vec<(TaskId, TaskResult)>)> {
+        let mut collected = Vec::new();
+        for (&pool, session) in &mut self.sessions {
+            let mut ended = Vec::new();
+            session.running.retain(|(id, future)| {
+                let done = future.done();
+                if done {
+                    ended.push((*id, TaskResult::from_local(future.result())));
+                }
+                !done
+            });
+            if !ended.is_empty() {
+                collected.push((pool, ended));
+            }
+        }
+        let idle: Vec<PoolId> = collected.iter().map(|(pool, _)| *pool).collect();
+        for pool in idle {
+            self.drop_if_done(pool);
+        }
+        collected
+    }
+
+    /// Waits up to `limit` for the oldest local task (reading its worker's pipe, if
+    /// its result is due soon).
+    pub(crate) fn wait_for_oldest(&self, limit: Duration) {
+        let oldest = self
+            .sessions
+            .values()
+            .find_map(|session| session.running.front());
+        if let Some((_, future)) = oldest {
+            let _ = future.result_timeout(limit);
+        }
     }
 
     pub(crate) fn open(&mut self, pool: PoolId, settings: Settings, build: u64) {
@@ -56,39 +91,27 @@ impl Sessions {
         let session = Session {
             key: settings.key,
             local,
-            running: 0,
+            running: VecDeque::new(),
             closing: false,
         };
         self.sessions.insert(pool, session);
     }
 
     /// Hands `tasks` to the local pool; what ended at once (refused) is returned.
-    pub(crate) fn run(
-        &mut self,
-        pool: PoolId,
-        tasks: Vec<Task>,
-        results: &Sender<LocalResult>,
-    ) -> Vec<(TaskId, TaskResult)> {
+    pub(crate) fn run(&mut self, pool: PoolId, tasks: Vec<Task>) -> Vec<(TaskId, TaskResult)> {
         let Some(session) = self.sessions.get_mut(&pool) else {
             let lost = |task: Task| (task.id, broken("the executor is not open on this rank"));
             return tasks.into_iter().map(lost).collect();
         };
         let mut ended = Vec::new();
         for task in tasks {
-            match start(session, pool, task, results) {
-                Ok(()) => session.running += 1,
+            let id = task.id;
+            match start(session, task) {
+                Ok(future) => session.running.push_back((id, future)),
                 Err(result) => ended.push(result),
             }
         }
         ended
-    }
-
-    /// A local task ended; the local pool goes once closing and idle.
-    pub(crate) fn ended(&mut self, pool: PoolId) {
-        if let Some(session) = self.sessions.get_mut(&pool) {
-            session.running = session.running.saturating_sub(1);
-        }
-        self.drop_if_done(pool);
     }
 
     /// No more tasks for `pool`: its local pool shuts down once its tasks are done.
@@ -106,7 +129,7 @@ impl Sessions {
         let done = self
             .sessions
             .get(&pool)
-            .is_some_and(|session| session.closing && session.running == 0);
+            .is_some_and(|session| session.closing && session.running.is_empty());
         if !done {
             return;
         }
@@ -135,12 +158,7 @@ impl Sessions {
 }
 
 /// Starts one task in the session's local pool, or says why it ended at once.
-fn start(
-    session: &Session,
-    pool: PoolId,
-    task: Task,
-    results: &Sender<LocalResult>,
-) -> Result<(), (TaskId, TaskResult)> {
+fn start(session: &Session, task: Task) -> Result<Future<Vec<u8>>, (TaskId, TaskResult)> {
     let id = task.id;
     let local = match &session.local {
         Ok(local) => local,
@@ -150,15 +168,9 @@ fn start(
         Ok(trampoline) => trampoline,
         Err(why) => return Err((id, TaskResult::Ran(Outcome::Refused(why)))),
     };
-    let future = local
+    local
         .submit_encoded(trampoline, task.arg)
-        .map_err(|error| (id, TaskResult::from_local(Err(error))))?;
-    let results = results.clone();
-    future.add_done_callback(move |future| {
-        let result = TaskResult::from_local(future.result());
-        let _ = results.send(LocalResult { pool, id, result });
-    });
-    Ok(())
+        .map_err(|error| (id, TaskResult::from_local(Err(error))))
 }
 
 fn broken(reason: &str) -> TaskResult {
