@@ -17,6 +17,12 @@ use std::time::{Duration, Instant};
 /// takes when both ends are awake, less than waking a sleeping thread costs here.
 pub(crate) const WAIT_AWAKE_LIMIT: Duration = Duration::from_micros(20);
 
+/// How long a thread waiting in an MPI pool's `result()` stays awake before it sleeps:
+/// about what a no-op task's round trip through a worker rank and its local process
+/// takes on one machine (`benches/mpi_pool.rs`).
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+pub(crate) const CLUSTER_WAIT_AWAKE_LIMIT: Duration = Duration::from_micros(100);
+
 /// Checks `ready` until it says `true` (then returns `true`) or `limit` has passed
 /// (then `false`), yielding the CPU between checks. (Busy `pause`s before the
 /// yields measured worse for the process pool, 1 to 2 µs a round trip, and no

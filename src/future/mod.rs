@@ -163,6 +163,10 @@ enum WaitAwake {
     /// by yielding to its runtime (see `awaiting.rs`): a short task's result comes
     /// sooner than a sleeping thread could be woken.
     InResultAndAwait,
+    /// An MPI pool's future: `result()` waits awake for a cluster's round trip
+    /// ([`crate::spin::CLUSTER_WAIT_AWAKE_LIMIT`]); an await sleeps at once.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    InResultLong,
 }
 
 struct Shared<T> {
@@ -265,6 +269,13 @@ impl<T: Send + Sync + 'static> Future<T> {
     /// (see [`Fetcher`]), and otherwise sleeps at once.
     pub(crate) fn new_remote() -> Future<T> {
         Future::waiting(WaitAwake::Never)
+    }
+
+    /// A future that an MPI pool completes: waiting for it stays awake for about a
+    /// cluster's round trip.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn new_cluster() -> Future<T> {
+        Future::waiting(WaitAwake::InResultLong)
     }
 
     fn waiting(wait_awake: WaitAwake) -> Future<T> {
@@ -636,7 +647,10 @@ impl<T> Inner<T> {
     /// pool whose worker is awake) before sleeping: see [`crate::spin`]. Not for a
     /// process pool's futures ([`Future::new_remote`]).
     fn spin_until_done(&self, timeout: Option<Duration>) -> bool {
-        let limit = crate::spin::WAIT_AWAKE_LIMIT;
+        let limit = match self.wait_awake {
+            WaitAwake::InResultLong => crate::spin::CLUSTER_WAIT_AWAKE_LIMIT,
+            _ => crate::spin::WAIT_AWAKE_LIMIT,
+        };
         let limit = timeout.map_or(limit, |timeout| timeout.min(limit));
         self.wait_awake != WaitAwake::Never
             && crate::spin::spin_until(limit, || self.state_now().is_done())

@@ -200,7 +200,7 @@ impl MpiPoolExecutor {
             if chunk.is_empty() {
                 return None;
             }
-            let future: Future<Batch<R>> = Future::new();
+            let future: Future<Batch<R>> = Future::new_cluster();
             let task_future = Box::new(TypedTaskFuture {
                 future: future.clone(),
                 decode: decode_chunk::<R>,
@@ -244,7 +244,7 @@ impl Submitter {
         R: DeserializeOwned + Send + Sync + 'static,
     {
         let entry = self.entry(trampoline)?;
-        let future = Future::new();
+        let future = Future::new_cluster();
         let task_future = Box::new(TypedTaskFuture {
             future: future.clone(),
             decode: decode_one::<R>,
