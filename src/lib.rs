@@ -1,7 +1,9 @@
 //! Python's `concurrent.futures` for Rust.
 //!
-//! Run tasks on a pool of threads ([`ThreadPoolExecutor`]) or of worker processes
-//! ([`ProcessPoolExecutor`]), get a [`Future`] for each, and wait for them one at a time
+//! Run tasks on a pool of threads ([`ThreadPoolExecutor`]), of worker processes
+//! ([`ProcessPoolExecutor`]) or, with the `mpi` feature, of the ranks of an MPI job
+//! (`MpiPoolExecutor`, on Open MPI: docs/scale-out.md), all behind one [`Executor`]
+//! trait; get a [`Future`] for each, and wait for them one at a time
 //! ([`Future::result`]), as they complete ([`as_completed`]) or by a rule ([`wait`]), or
 //! await them from async code on any runtime (see [Async](#async)).
 //! The names and the behaviour are Python's; errors are values of one type, [`Error`].
