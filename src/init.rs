@@ -27,3 +27,36 @@ pub fn init() {
     #[cfg(feature = "mpi")]
     crate::mpi_pool::serve_if_rank();
 }
+
+/// Calls [`init`] before `main` starts, for programs whose `main` is not yours:
+/// integration tests, benches and examples run by libtest.
+///
+/// Write it once, at the top level of the test file (any module will do):
+///
+/// ```ignore
+/// concurrent_futures::init_before_main!();
+///
+/// #[test]
+/// fn squares_in_a_process() {
+///     let pool = concurrent_futures::ProcessPoolExecutor::with_max_workers(1).unwrap();
+///     assert_eq!(pool.submit(|n: u64| n * n, 12).unwrap().result(), Ok(&144));
+/// }
+/// ```
+///
+/// It registers a constructor in the ELF `.init_array` section of the test binary, the
+/// mechanism C and C++ use for static constructors: the C runtime calls it before
+/// libtest's `main`, so a worker process starts serving before the test harness runs.
+/// Linux only, like the process pool.
+#[macro_export]
+macro_rules! init_before_main {
+    () => {
+        #[used]
+        #[cfg_attr(target_os = "linux", link_section = ".init_array")]
+        static __CONCURRENT_FUTURES_INIT_BEFORE_MAIN: extern "C" fn() = {
+            extern "C" fn init_before_main() {
+                $crate::init();
+            }
+            init_before_main
+        };
+    };
+}

@@ -157,6 +157,17 @@ fn a_killed_rank_ends_a_world_job_without_a_hang() {
     assert_nothing_left();
 }
 
+/// Spawn mode under `mpirun -n 1`: the spawned ranks belong to mpirun's job, which
+/// Open MPI ends as in world mode.
+#[test]
+fn a_killed_spawned_rank_ends_an_mpirun_job_without_a_hang() {
+    let _turn = TURN.lock();
+    let run = launch(Launch::SpawnUnderMpirun, "killing_a_rank");
+    assert!(!run.status.success(), "the job went on: {run:#?}");
+    assert!(!run.stdout.contains("after the kill"), "{run:#?}");
+    assert_nothing_left();
+}
+
 /// A singleton's spawned ranks are a job of their own, which Open MPI ends; the client
 /// sees its executor break, goes on, and exits cleanly.
 #[test]
@@ -168,6 +179,16 @@ fn a_killed_spawned_rank_breaks_its_executor_without_a_hang() {
         run.stdout.contains("after the kill: 0 ok, 20 broken"),
         "{run:#?}"
     );
+    assert_nothing_left();
+}
+
+/// A singleton client that dies: Open MPI's daemon ends its spawned ranks, and their
+/// local worker processes follow them (their parent-death signal).
+#[test]
+fn a_killed_singleton_client_leaves_nothing_running() {
+    let _turn = TURN.lock();
+    let run = launch(Launch::Singleton, "killing_the_client");
+    assert!(!run.status.success(), "{run:#?}");
     assert_nothing_left();
 }
 
@@ -667,4 +688,17 @@ fn killing_a_rank() {
         .filter(|r| matches!(r, Err(Error::BrokenExecutor { .. })))
         .count();
     println!("after the kill: {ok} ok, {broken} broken");
+}
+
+/// Not a body: launched alone, it kills its own process while tasks run.
+#[test]
+#[ignore = "runs under MPI, launched by the tests above"]
+fn killing_the_client() {
+    let pool = pool();
+    let _running: Vec<Future<u64>> = (0..4)
+        .map(|_| pool.submit(sleep_ms, 10_000).unwrap())
+        .collect();
+    let me = std::process::id().to_string();
+    let _ = Command::new("kill").args(["-KILL", &me]).status();
+    std::thread::sleep(processes::PATIENCE);
 }

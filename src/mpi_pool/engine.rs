@@ -19,6 +19,9 @@ use crossbeam_channel::{Receiver, Sender};
 use mpi::environment::Universe;
 use mpi::topology::{Communicator, SimpleCommunicator};
 
+mod client_side;
+mod worker_side;
+
 use super::client::{ClientPool, Deferred, PoolShared, RemoteTask};
 use super::comms::Comm;
 use super::lost::{host_name, RankWatch};
@@ -293,108 +296,6 @@ impl Engine {
 }
 
 impl Engine {
-    fn handle(&mut self, request: Request) {
-        match request {
-            Request::Open {
-                placement,
-                settings,
-                shared,
-                reply,
-            } => {
-                let _ = reply.send(self.open(placement, settings, shared));
-            }
-            Request::Submit { pool, task } => match self.pools.get_mut(&pool) {
-                Some(client) => client.submit(task, &mut self.deferred),
-                None => self
-                    .deferred
-                    .push(Box::new(move || task.future.fail(Error::Shutdown))),
-            },
-            Request::Shutdown { pool, cancel, done } => self.shutdown(pool, cancel, done),
-            Request::Exit { .. } => unreachable!("handled by the loop"),
-        }
-    }
-
-    /// A new executor: its group of worker ranks (the world's, or new ones), and an
-    /// `Open` to each of them.
-    fn open(
-        &mut self,
-        placement: Placement,
-        settings: Settings,
-        shared: Arc<PoolShared>,
-    ) -> Result<(PoolId, usize), Error> {
-        let group = match placement {
-            Placement::World => self.world_group.ok_or_else(|| Error::BrokenExecutor {
-                reason: "this process is not rank 0 of an mpirun job".into(),
-            })?,
-            Placement::Spawn(ranks) => self.spawn(ranks)?,
-        };
-        let ranks = self.groups[group].comm.worker_ranks();
-        if ranks.is_empty() {
-            return Err(Error::InvalidArgument(
-                "an MpiPoolExecutor needs at least one worker rank: run with mpirun -n 2 \
-                 or more, or give it max_workers"
-                    .into(),
-            ));
-        }
-        self.next_pool += 1;
-        let id = self.next_pool;
-        let open = encode(&ToRank::Open {
-            pool: id,
-            settings: settings.clone(),
-        });
-        for &rank in &ranks {
-            self.outbox.push((group, rank, open.clone()));
-        }
-        let hosts = &self.groups[group].hosts;
-        let ranks_with_hosts = ranks
-            .iter()
-            .map(|rank| {
-                (
-                    *rank,
-                    hosts.get(rank).cloned().unwrap_or_else(|| "?".into()),
-                )
-            })
-            .collect();
-        let count = ranks.len();
-        let client = ClientPool::new(id, group, ranks_with_hosts, settings, shared);
-        self.pools.insert(id, client);
-        Ok((id, count))
-    }
-
-    /// Starts `ranks` new worker ranks of this program: a new group.
-    fn spawn(&mut self, ranks: usize) -> Result<usize, Error> {
-        use mpi::collective::Root;
-        let program = std::env::current_exe().map_err(|e| Error::BrokenExecutor {
-            reason: format!("cannot find this program's executable to spawn it: {e}"),
-        })?;
-        let mut command = std::process::Command::new(program);
-        command.arg(SPAWNED_ARG);
-        let self_comm = SimpleCommunicator::self_comm();
-        let count = i32::try_from(ranks)
-            .map_err(|_| Error::InvalidArgument(format!("cannot spawn {ranks} worker ranks")))?;
-        let inter = self_comm
-            .process_at_rank(0)
-            .spawn(&command, count)
-            .map_err(|e| Error::BrokenExecutor {
-                reason: format!("MPI_Comm_spawn of {ranks} worker ranks failed: {e:?}"),
-            })?;
-        self.groups.push(Group::new(Comm::Inter(inter)));
-        Ok(self.groups.len() - 1)
-    }
-
-    fn shutdown(&mut self, pool: PoolId, cancel: bool, done: Sender<()>) {
-        let Some(client) = self.pools.get_mut(&pool) else {
-            // Finished already; told after what its completions left.
-            self.deferred.push(Box::new(move || {
-                let _ = done.send(());
-            }));
-            return;
-        };
-        // Only what was not sent is cancelled: a task sent to a rank is running, as
-        // far as its future knows, and runs.
-        client.shutdown(cancel, done, &mut self.deferred);
-    }
-
     /// Takes in every message that has arrived; `true` if there was one.
     fn receive(&mut self) -> bool {
         let mut any = false;
@@ -434,23 +335,6 @@ impl Engine {
             ),
         }
     }
-
-    fn for_worker(&mut self, message: ToRank) {
-        match message {
-            ToRank::Open { pool, settings } => self.sessions.open(pool, settings, self.build),
-            ToRank::Tasks { pool, tasks } => {
-                let ended = self.sessions.run(pool, tasks);
-                if !ended.is_empty() {
-                    self.outgoing_results.entry(pool).or_default().extend(ended);
-                }
-            }
-            ToRank::Close { pool } => self.sessions.close(pool),
-            ToRank::Exit => {
-                self.sessions.leave();
-                self.left = true;
-            }
-        }
-    }
 }
 
 impl Engine {
@@ -487,49 +371,6 @@ impl Engine {
         true
     }
 
-    fn collect_tasks(&mut self) {
-        let mut finished = Vec::new();
-        for client in self.pools.values_mut() {
-            for (rank, tasks) in client.dispatch() {
-                let message = encode(&ToRank::Tasks {
-                    pool: client.id,
-                    tasks,
-                });
-                self.outbox.push((client.group, rank, message));
-            }
-            if client.finished(&mut self.deferred) {
-                finished.push(client.id);
-            }
-        }
-        for pool in finished {
-            let client = self.pools.remove(&pool).expect("listed above");
-            let close = encode(&ToRank::Close { pool });
-            for rank in client.ranks() {
-                self.outbox.push((client.group, rank, close.clone()));
-            }
-        }
-    }
-
-    /// (Worker) takes in the local tasks that ended; `true` if there was one.
-    fn collect_local(&mut self) -> bool {
-        let collected = self.sessions.collect();
-        let any = !collected.is_empty();
-        for (pool, results) in collected {
-            self.outgoing_results
-                .entry(pool)
-                .or_default()
-                .extend(results);
-        }
-        any
-    }
-
-    fn collect_results(&mut self) {
-        for (pool, results) in self.outgoing_results.drain() {
-            self.outbox
-                .push((0, 0, encode(&ToClient::Results { pool, results })));
-        }
-    }
-
     /// Waits for something to do, as the module's documentation says; a request that
     /// came meanwhile is returned.
     fn rest(&mut self, requests: &Receiver<Request>, busy: bool) -> Option<Request> {
@@ -560,49 +401,9 @@ impl Engine {
         // A timeout (or, never, a disconnection) just ends the nap.
         requests.recv_timeout(nap).ok()
     }
-
-    /// The client is leaving: every worker rank it started or shares the world with
-    /// is told to exit.
-    fn leave(&mut self) {
-        if self.is_worker() {
-            return;
-        }
-        let exit = encode(&ToRank::Exit);
-        for (group, members) in self.groups.iter().enumerate().filter(|(_, g)| !g.lost) {
-            for rank in members.comm.worker_ranks() {
-                self.outbox.push((group, rank, exit.clone()));
-            }
-        }
-        self.pools.clear();
-        self.flush();
-    }
-
-    fn say_hello(&mut self) {
-        let hello = ToClient::Hello {
-            host: self.host.clone(),
-            pid: std::process::id(),
-        };
-        self.outbox.push((0, 0, encode(&hello)));
-        self.flush();
-    }
 }
 
 impl Engine {
-    /// Breaks the executors of spawned groups that lost a rank (see `lost.rs`).
-    fn look_for_lost_ranks(&mut self) {
-        for (group, rank, pid) in self.rank_watch.lost() {
-            self.groups[group].lost = true;
-            self.rank_watch.forget(group);
-            let reason = format!(
-                "worker rank {rank} (pid {pid}, host {}) died, and Open MPI ended the job                  of the ranks spawned with it",
-                self.host
-            );
-            for client in self.pools.values_mut().filter(|c| c.group == group) {
-                client.lose_everything(&reason, &mut self.deferred);
-            }
-        }
-    }
-
     /// Ends the engine: a group that lost a rank is not disconnected (which would wait
     /// for the dead rank), the others are.
     fn release(self) {
