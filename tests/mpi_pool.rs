@@ -158,13 +158,16 @@ fn a_killed_rank_ends_a_world_job_without_a_hang() {
 }
 
 /// Spawn mode under `mpirun -n 1`: the spawned ranks belong to mpirun's job, which
-/// Open MPI ends as in world mode.
+/// Open MPI ends as in world mode, unless the client saw the rank die first and broke
+/// its executor (it watches the ranks it spawned on its host). Either way, nothing
+/// hangs and nothing is left.
 #[test]
 fn a_killed_spawned_rank_ends_an_mpirun_job_without_a_hang() {
     let _turn = TURN.lock();
     let run = launch(Launch::SpawnUnderMpirun, "killing_a_rank");
-    assert!(!run.status.success(), "the job went on: {run:#?}");
-    assert!(!run.stdout.contains("after the kill"), "{run:#?}");
+    let job_ended = !run.status.success() && !run.stdout.contains("after the kill");
+    let pool_broke = run.stdout.contains("after the kill: 0 ok, 20 broken");
+    assert!(job_ended || pool_broke, "{run:#?}");
     assert_nothing_left();
 }
 

@@ -72,6 +72,8 @@ pub(crate) struct ClientPool {
     pending: VecDeque<RemoteTask>,
     running: HashMap<TaskId, Running>,
     short_streak: usize,
+    /// Its group lost a rank: nothing is sent any more.
+    lost: bool,
     /// `shutdown` was called; these wait for the last task to end.
     closing: Option<Vec<crossbeam_channel::Sender<()>>>,
 }
@@ -101,6 +103,7 @@ impl ClientPool {
             pending: VecDeque::new(),
             running: HashMap::new(),
             short_streak: 0,
+            lost: false,
             closing: None,
         }
     }
@@ -115,18 +118,28 @@ impl ClientPool {
         !self.running.is_empty()
     }
 
+    /// Queues a task, or fails it if the executor broke since its handle let it
+    /// through. (A shutdown does not refuse it: the handle sent it before the shutdown,
+    /// and the channel keeps that order.)
     pub(crate) fn submit(&mut self, task: RemoteTask, deferred: &mut Vec<Deferred>) {
-        if self.closing.is_some() {
-            let error = self.shared.admission.lock().check().err();
-            let error = error.unwrap_or(Error::Shutdown);
-            deferred.push(Box::new(move || task.future.fail(error)));
-            return;
+        let broken = {
+            let admission = self.shared.admission.lock();
+            admission
+                .is_broken()
+                .then(|| admission.check().err())
+                .flatten()
+        };
+        match broken {
+            Some(error) => deferred.push(Box::new(move || task.future.fail(error))),
+            None => self.pending.push_back(task),
         }
-        self.pending.push_back(task);
     }
 
     /// Hands out pending tasks to ranks with room: for each rank, the tasks to send.
     pub(crate) fn dispatch(&mut self) -> Vec<(i32, Vec<Task>)> {
+        if self.lost {
+            return Vec::new();
+        }
         let room_per_worker = if self.short_streak >= SHORT_STREAK {
             PIPELINE_PER_WORKER
         } else {
@@ -182,13 +195,15 @@ impl ClientPool {
         deferred: &mut Vec<Deferred>,
     ) {
         for (id, result) in results {
-            let Some(running) = self.running.remove(&id) else {
+            // Only a task this rank was sent counts.
+            let sent_here = self
+                .running
+                .get(&id)
+                .is_some_and(|running| self.slots[running.slot].rank == rank);
+            let Some(running) = self.running.remove(&id).filter(|_| sent_here) else {
                 continue;
             };
             let slot = &mut self.slots[running.slot];
-            if slot.rank != rank {
-                continue;
-            }
             slot.running -= 1;
             let host = slot.host.clone();
             let quick = running.sent_at.elapsed() < SHORT_TASK;
@@ -213,9 +228,7 @@ impl ClientPool {
 
     /// A rank could not serve this executor: no more submits, the tasks not sent fail.
     fn break_pool(&mut self, reason: &str, deferred: &mut Vec<Deferred>) {
-        if !self.shared.admission.lock().break_with(reason) {
-            return;
-        }
+        self.shared.admission.lock().break_with(reason);
         let error = Error::BrokenExecutor {
             reason: reason.to_string(),
         };
@@ -228,6 +241,7 @@ impl ClientPool {
     /// A rank of this executor's group died: the executor is broken, and every task not
     /// ended fails.
     pub(crate) fn lose_everything(&mut self, reason: &str, deferred: &mut Vec<Deferred>) {
+        self.lost = true;
         self.break_pool(reason, deferred);
         let error = Error::BrokenExecutor {
             reason: reason.to_string(),

@@ -35,7 +35,8 @@ impl Comm {
     /// Sends `bytes` to `rank`, calling `meanwhile` while the send is not complete: a
     /// large message waits for the receiver to take it, and two ranks sending each
     /// other large messages must go on receiving meanwhile, or neither would finish.
-    pub(crate) fn send(&self, rank: Rank, bytes: &[u8], mut meanwhile: impl FnMut()) {
+    /// `meanwhile` returns `false` if the receiver died: see [`receiver_died`].
+    pub(crate) fn send(&self, rank: Rank, bytes: &[u8], mut meanwhile: impl FnMut() -> bool) {
         let process = self.process(rank);
         mpi::request::scope(|scope| {
             let mut request = process.immediate_send(scope, bytes);
@@ -44,7 +45,9 @@ impl Comm {
                     Ok(_) => return,
                     Err(pending) => request = pending,
                 }
-                meanwhile();
+                if !meanwhile() {
+                    receiver_died(rank);
+                }
             }
         });
     }
@@ -57,4 +60,15 @@ impl Comm {
             Comm::Inter(comm) => (0..comm.remote_size()).collect(),
         }
     }
+}
+
+/// A rank died with a message to it on its way. MPI cannot take a posted message back
+/// (nor can rsmpi drop its request), so nothing can go on talking MPI here: the process
+/// ends, as `mpirun` ends a job that lost a rank.
+fn receiver_died(rank: Rank) -> ! {
+    eprintln!(
+        "concurrent_futures: worker rank {rank} died while a message to it was on its way; \
+         MPI cannot take the message back, so this process ends"
+    );
+    std::process::exit(1)
 }

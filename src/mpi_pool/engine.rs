@@ -11,7 +11,7 @@
 //! wakes it at once), from [`FIRST_NAP`] doubling up to [`LONGEST_NAP`]. A client with
 //! nothing out on any rank sleeps on its channel alone: an idle client costs nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,10 @@ const FIRST_NAP: Duration = Duration::from_micros(50);
 
 /// ...doubling up to this: how late, at most, an idle worker rank sees a new task.
 const LONGEST_NAP: Duration = Duration::from_millis(1);
+
+/// How long a new executor waits for its worker ranks to say hello (a rank spawned on
+/// a loaded machine takes a while to start).
+const HELLO_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long a worker rank waits on a local task before it looks at MPI again.
 const LOCAL_WAIT: Duration = Duration::from_micros(50);
@@ -162,11 +166,15 @@ pub(crate) fn serve_here(role: Role) -> ! {
     std::process::exit(code)
 }
 
-/// Tells the engine to leave, and waits until it has.
+/// Tells the engine to leave, and waits until it has (not on the engine thread itself,
+/// which exits the process only when a rank died under a message: see `comms.rs`).
 pub(crate) fn leave() {
     let Some(engine) = running() else {
         return;
     };
+    if crate::pool_thread::works_for(engine_mark()) {
+        return;
+    }
     let (done, left) = crossbeam_channel::bounded(1);
     if engine.requests.send(Request::Exit { done }).is_ok() {
         let _ = left.recv();
@@ -178,6 +186,7 @@ type Started = Result<(usize, Option<usize>), String>;
 /// The engine thread: initializes MPI, serves requests and messages until told to
 /// leave, finalizes MPI.
 fn run(role: Role, requests: Receiver<Request>, ready: Sender<Started>) {
+    let _mark = crate::pool_thread::work_for(engine_mark());
     let Some((universe, _threading)) = mpi::initialize_with_threading(mpi::Threading::Funneled)
     else {
         let _ = ready.send(Err("MPI was initialized already, by other code".into()));
@@ -197,11 +206,16 @@ fn run(role: Role, requests: Receiver<Request>, ready: Sender<Started>) {
 /// A group of worker ranks the client sends to: the world's other ranks, or ranks it
 /// spawned.
 struct Group {
-    comm: Comm,
+    /// `None` once disconnected: a spawned group whose executor finished.
+    comm: Option<Comm>,
+    /// Its worker ranks.
+    ranks: Vec<i32>,
     /// Each rank's host, once it said hello.
     hosts: HashMap<i32, String>,
     /// A spawned rank of it died: nothing is sent to it any more (see `lost.rs`).
     lost: bool,
+    /// Told to exit; the ranks that said goodbye since.
+    leaving: Option<HashSet<i32>>,
 }
 
 struct Engine {
@@ -300,12 +314,27 @@ impl Engine {
     fn receive(&mut self) -> bool {
         let mut any = false;
         for group in 0..self.groups.len() {
-            while let Some((rank, bytes)) = self.groups[group].comm.try_receive() {
+            while let Some((rank, bytes)) = self.groups[group].try_receive() {
                 any = true;
                 self.message(group, rank, &bytes);
             }
         }
+        self.disconnect_departed();
         any
+    }
+
+    /// Disconnects the groups told to exit whose every rank said goodbye (which they
+    /// do right before disconnecting on their side).
+    fn disconnect_departed(&mut self) {
+        for group in &mut self.groups {
+            let departed = group
+                .leaving
+                .as_ref()
+                .is_some_and(|byes| byes.len() == group.ranks.len());
+            if departed && !group.lost {
+                group.comm.take(); // MPI_Comm_disconnect
+            }
+        }
     }
 
     fn message(&mut self, group: usize, rank: i32, bytes: &[u8]) {
@@ -325,8 +354,13 @@ impl Engine {
                 }
                 self.groups[group].hosts.insert(rank, host);
             }
+            Ok(ToClient::Goodbye) => {
+                if let Some(byes) = self.groups[group].leaving.as_mut() {
+                    byes.insert(rank);
+                }
+            }
             Ok(ToClient::Results { pool, results }) => {
-                if let Some(client) = self.pools.get_mut(&pool) {
+                if let Some(client) = self.pools.get_mut(&pool).filter(|c| c.group == group) {
                     client.results(rank, results, &mut self.deferred);
                 }
             }
@@ -351,18 +385,22 @@ impl Engine {
             return false;
         }
         let mut arrived = Vec::new();
-        let groups = &self.groups;
+        let (groups, rank_watch) = (&self.groups, &self.rank_watch);
         for (group, rank, bytes) in self.outbox.drain(..) {
-            if groups[group].lost {
+            let Some(comm) = groups[group].comm.as_ref().filter(|_| !groups[group].lost) else {
                 continue;
-            }
-            groups[group].comm.send(rank, &bytes, || {
+            };
+            let mut waits = 0_u32;
+            comm.send(rank, &bytes, || {
                 // Taken in meanwhile, handled after the sends.
                 for (from, other) in groups.iter().enumerate() {
-                    while let Some((sender, message)) = other.comm.try_receive() {
+                    while let Some((sender, message)) = other.try_receive() {
                         arrived.push((from, sender, message));
                     }
                 }
+                // A receiver that died never takes its message (see `lost.rs`).
+                waits = waits.wrapping_add(1);
+                !waits.is_multiple_of(1024) || !rank_watch.has_died(group)
             });
         }
         for (group, rank, message) in arrived {
@@ -381,7 +419,8 @@ impl Engine {
         }
         let expecting = self.is_worker()
             || self.pools.values().any(ClientPool::expects_results)
-            || self.sessions.expects_results();
+            || self.sessions.expects_results()
+            || self.groups.iter().any(Group::saying_goodbye);
         if !expecting {
             return requests.recv().ok();
         }
@@ -413,16 +452,61 @@ impl Engine {
             }
         }
     }
+
+    /// (Client) Waits until every group told to exit has said goodbye, or lost a rank,
+    /// receiving meanwhile (a rank may be sending results as it is told), then
+    /// disconnects them.
+    fn wait_for_goodbyes(&mut self) {
+        while self.groups.iter().any(Group::saying_goodbye) {
+            if !self.receive() {
+                self.look_for_lost_ranks();
+                std::thread::yield_now();
+            }
+        }
+    }
 }
 
 impl Group {
     fn new(comm: Comm) -> Group {
         Group {
-            comm,
+            ranks: comm.worker_ranks(),
+            comm: Some(comm),
             hosts: HashMap::new(),
             lost: false,
+            leaving: None,
         }
     }
+
+    fn try_receive(&self) -> Option<(i32, Vec<u8>)> {
+        self.comm.as_ref()?.try_receive()
+    }
+
+    /// Told to exit and not gone yet: its goodbyes are awaited.
+    fn saying_goodbye(&self) -> bool {
+        self.comm.is_some() && !self.lost && self.leaving.is_some() && !self.departed()
+    }
+
+    fn departed(&self) -> bool {
+        self.leaving
+            .as_ref()
+            .is_some_and(|byes| byes.len() == self.ranks.len())
+    }
+
+    /// Tells every rank to exit; their goodbyes are counted from now on.
+    fn tell_to_exit(&mut self, outbox: &mut Vec<(usize, i32, Vec<u8>)>, index: usize) {
+        if self.lost || self.comm.is_none() || self.leaving.is_some() {
+            return;
+        }
+        let exit = encode(&ToRank::Exit);
+        outbox.extend(self.ranks.iter().map(|&rank| (index, rank, exit.clone())));
+        self.leaving = Some(HashSet::new());
+    }
+}
+
+/// The name of the engine thread in `crate::pool_thread`.
+fn engine_mark() -> usize {
+    static MARK: u8 = 0;
+    &MARK as *const u8 as usize
 }
 
 /// The name of the completion thread in `crate::pool_thread`: a `shutdown(wait=true)`

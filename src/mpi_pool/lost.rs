@@ -35,6 +35,14 @@ impl RankWatch {
         lost
     }
 
+    /// `true` if a watched rank of `group` has died (without forgetting it: the next
+    /// `lost` still tells it).
+    pub(crate) fn has_died(&self, group: usize) -> bool {
+        self.watched
+            .iter()
+            .any(|(watched, _, _, pidfd)| *watched == group && sys::has_input(pidfd))
+    }
+
     /// Stops watching `group` (it is gone).
     pub(crate) fn forget(&mut self, group: usize) {
         self.watched.retain(|(watched, ..)| *watched != group);

@@ -221,14 +221,20 @@ impl MpiPoolExecutor {
     /// that callback's thread): it returns at once, and the tasks still finish.
     pub fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let wait = wait && !crate::pool_thread::works_for(engine::completion_mark());
-        self.submitter.shared.admission.lock().shut_down();
         let (done, finished) = crossbeam_channel::bounded(1);
         let request = Request::Shutdown {
             pool: self.submitter.pool,
             cancel: cancel_futures,
             done,
         };
-        if self.submitter.engine.requests.send(request).is_ok() && wait {
+        // Under the admission lock, so that every submit let through is queued before
+        // the shutdown (the channel keeps their order).
+        let sent = {
+            let mut admission = self.submitter.shared.admission.lock();
+            admission.shut_down();
+            self.submitter.engine.requests.send(request).is_ok()
+        };
+        if sent && wait {
             let _ = finished.recv();
         }
     }
@@ -281,12 +287,15 @@ impl Submitter {
             pool: self.pool,
             task,
         };
-        self.engine
-            .requests
-            .send(request)
-            .map_err(|_| Error::BrokenExecutor {
-                reason: "the MPI thread of this process is gone (MPI was finalized)".into(),
-            })
+        // Checked again and sent under the admission lock, so that every submit let
+        // through is queued before a shutdown (the channel keeps their order).
+        let admission = self.shared.admission.lock();
+        admission.check()?;
+        let sent = self.engine.requests.send(request);
+        drop(admission);
+        sent.map_err(|_| Error::BrokenExecutor {
+            reason: "the MPI thread of this process is gone (MPI was finalized)".into(),
+        })
     }
 }
 

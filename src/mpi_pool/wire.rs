@@ -9,7 +9,8 @@
 //!   |  ── Tasks { pool, [Task { id, entry, arg }] } >  runs them there
 //!   |  <──────────── Results { pool, [(id, ..)] } ──  as they finish
 //!   |  ── Close { pool } ──────────────────────────>  shuts the local pool down
-//!   |  ── Exit ────────────────────────────────────>  leaves: finalizes MPI, exits
+//!   |  ── Exit ────────────────────────────────────>  leaves:
+//!   |  <──────────────────────────────── Goodbye ──  then disconnects, exits
 //! ```
 
 use std::time::Duration;
@@ -50,6 +51,8 @@ pub(crate) enum ToClient {
         pool: PoolId,
         results: Vec<(TaskId, TaskResult)>,
     },
+    /// The answer to `Exit`: the rank's last message before it disconnects.
+    Goodbye,
 }
 
 /// What a worker rank needs to serve one executor.

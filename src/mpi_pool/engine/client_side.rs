@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use mpi::topology::{Communicator, SimpleCommunicator};
 
-use super::{encode, Engine, Group, Placement, Request, SPAWNED_ARG};
+use super::{encode, Engine, Group, Placement, Request, HELLO_TIMEOUT, SPAWNED_ARG};
 use crate::mpi_pool::client::{ClientPool, PoolShared};
 use crate::mpi_pool::comms::Comm;
 use crate::mpi_pool::wire::{PoolId, Settings, ToRank};
@@ -49,7 +49,7 @@ impl Engine {
             })?,
             Placement::Spawn(ranks) => self.spawn(ranks)?,
         };
-        let ranks = self.groups[group].comm.worker_ranks();
+        let ranks = self.groups[group].ranks.clone();
         if ranks.is_empty() {
             return Err(Error::InvalidArgument(
                 "an MpiPoolExecutor needs at least one worker rank: run with mpirun -n 2 \
@@ -66,6 +66,7 @@ impl Engine {
         for &rank in &ranks {
             self.outbox.push((group, rank, open.clone()));
         }
+        self.await_hellos(group)?;
         let hosts = &self.groups[group].hosts;
         let ranks_with_hosts = ranks
             .iter()
@@ -136,7 +137,31 @@ impl Engine {
             for rank in client.ranks() {
                 self.outbox.push((client.group, rank, close.clone()));
             }
+            // Ranks spawned for this executor serve nobody else: they leave now.
+            if Some(client.group) != self.world_group {
+                self.groups[client.group].tell_to_exit(&mut self.outbox, client.group);
+            }
         }
+    }
+
+    /// Waits until every rank of `group` said hello (its host, and for a spawned rank
+    /// its pid, which the client watches: see `lost.rs`).
+    fn await_hellos(&mut self, group: usize) -> Result<(), Error> {
+        let deadline = std::time::Instant::now() + HELLO_TIMEOUT;
+        while self.groups[group].hosts.len() < self.groups[group].ranks.len() {
+            if std::time::Instant::now() > deadline {
+                return Err(Error::BrokenExecutor {
+                    reason: format!(
+                        "the worker ranks did not say hello within {HELLO_TIMEOUT:?}: do \
+                         they call concurrent_futures::init() first in main?"
+                    ),
+                });
+            }
+            if !self.receive() {
+                std::thread::yield_now();
+            }
+        }
+        Ok(())
     }
 
     /// The client is leaving: every worker rank it started or shares the world with
@@ -145,14 +170,13 @@ impl Engine {
         if self.is_worker() {
             return;
         }
-        let exit = encode(&ToRank::Exit);
-        for (group, members) in self.groups.iter().enumerate().filter(|(_, g)| !g.lost) {
-            for rank in members.comm.worker_ranks() {
-                self.outbox.push((group, rank, exit.clone()));
-            }
+        self.look_for_lost_ranks();
+        for (index, group) in self.groups.iter_mut().enumerate() {
+            group.tell_to_exit(&mut self.outbox, index);
         }
         self.pools.clear();
         self.flush();
+        self.wait_for_goodbyes();
     }
 
     /// Breaks the executors of spawned groups that lost a rank (see `lost.rs`).
@@ -161,7 +185,8 @@ impl Engine {
             self.groups[group].lost = true;
             self.rank_watch.forget(group);
             let reason = format!(
-                "worker rank {rank} (pid {pid}, host {}) died, and Open MPI ended the job                  of the ranks spawned with it",
+                "worker rank {rank} (pid {pid}, host {}) died, and Open MPI ended the job \
+                 of the ranks spawned with it",
                 self.host
             );
             for client in self.pools.values_mut().filter(|c| c.group == group) {

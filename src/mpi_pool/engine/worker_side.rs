@@ -17,6 +17,8 @@ impl Engine {
             ToRank::Close { pool } => self.sessions.close(pool),
             ToRank::Exit => {
                 self.sessions.leave();
+                self.outbox.push((0, 0, encode(&ToClient::Goodbye)));
+                self.flush();
                 self.left = true;
             }
         }
