@@ -172,16 +172,16 @@ fn a_killed_spawned_rank_ends_an_mpirun_job_without_a_hang() {
 }
 
 /// A singleton's spawned ranks are a job of their own, which Open MPI ends; the client
-/// sees its executor break, goes on, and exits cleanly.
+/// sees its executor break, goes on, and exits cleanly. (If the rank died with a message
+/// to it on its way, which MPI cannot take back, the client process ends instead, and
+/// says why.)
 #[test]
 fn a_killed_spawned_rank_breaks_its_executor_without_a_hang() {
     let _turn = TURN.lock();
     let run = launch(Launch::Singleton, "killing_a_rank");
-    assert!(run.status.success(), "{run:#?}");
-    assert!(
-        run.stdout.contains("after the kill: 0 ok, 20 broken"),
-        "{run:#?}"
-    );
+    let broke = run.status.success() && run.stdout.contains("after the kill: 0 ok, 20 broken");
+    let ended = !run.status.success() && run.stderr.contains("MPI cannot take the message back");
+    assert!(broke || ended, "{run:#?}");
     assert_nothing_left();
 }
 

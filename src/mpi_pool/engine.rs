@@ -390,6 +390,10 @@ impl Engine {
             let Some(comm) = groups[group].comm.as_ref().filter(|_| !groups[group].lost) else {
                 continue;
             };
+            // Nothing is sent to a group with a dead rank: it would never be taken.
+            if rank_watch.has_died(group) {
+                continue;
+            }
             let mut waits = 0_u32;
             comm.send(rank, &bytes, || {
                 // Taken in meanwhile, handled after the sends.

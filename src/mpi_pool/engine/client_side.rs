@@ -137,10 +137,6 @@ impl Engine {
             for rank in client.ranks() {
                 self.outbox.push((client.group, rank, close.clone()));
             }
-            // Ranks spawned for this executor serve nobody else: they leave now.
-            if Some(client.group) != self.world_group {
-                self.groups[client.group].tell_to_exit(&mut self.outbox, client.group);
-            }
         }
     }
 
