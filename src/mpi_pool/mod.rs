@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::map::{Batch, Map, MapOptions, Unit};
-use crate::process_pool::task_future::{decode_chunk, decode_one, TaskFuture, TypedTaskFuture};
+use crate::map::{Map, MapOptions};
+use crate::process_pool::task_future::{chunk_feed, decode_one, TaskFuture, TypedTaskFuture};
 use crate::process_pool::wire::entry::{assert_transportable, Entry};
 use crate::process_pool::wire::outcome::TaskFn;
 use crate::process_pool::wire::trampoline::{call_chunk, call_fallible, call_one};
@@ -194,23 +194,12 @@ impl MpiPoolExecutor {
         let chunksize = options.chunksize.unwrap_or(1);
         let entry = self.submitter.entry(call_chunk::<F, A, R>)?;
         let submitter = self.submitter.clone();
-        let mut items = items.into_iter();
-        let feed = Box::new(move || {
-            let chunk: Vec<A> = items.by_ref().take(chunksize).collect();
-            if chunk.is_empty() {
-                return None;
-            }
-            let future: Future<Batch<R>> = Future::new_cluster();
-            let task_future = Box::new(TypedTaskFuture {
-                future: future.clone(),
-                decode: decode_chunk::<R>,
-            });
-            let unit = Unit {
-                future,
-                items: chunk.len(),
-            };
-            Some(submitter.send(entry, &chunk, task_future).map(|()| unit))
-        });
+        let feed = chunk_feed(
+            items.into_iter(),
+            chunksize,
+            Future::new_cluster,
+            move |chunk, task_future| submitter.send(entry, &chunk, task_future),
+        );
         Map::start(&options, started, feed)
     }
 

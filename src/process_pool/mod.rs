@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::map::{Batch, Map, MapOptions, Unit};
+use crate::map::{Map, MapOptions};
 use crate::{Error, Future};
 use builder::InitializerSpec;
 use child::bootstrap;
@@ -44,7 +44,7 @@ use event::Stop;
 use parent::WorkerSettings;
 use pool::Pool;
 use scheduler::Limits;
-use task_future::{decode_chunk, decode_one, TaskFuture, TypedTaskFuture};
+use task_future::{chunk_feed, decode_one, TaskFuture, TypedTaskFuture};
 use wire::entry::{self, Entry};
 use wire::outcome::TaskFn;
 use wire::protocol::{encode_frame, ToWorker};
@@ -305,23 +305,12 @@ impl ProcessPoolExecutor {
             Entry::task(call_chunk::<F, A, R>, self.pool.key()).map_err(Error::InvalidArgument)?;
         // The shared pool, not an executor: dropping an executor shuts the pool down.
         let pool = Arc::clone(&self.pool);
-        let mut items = items.into_iter();
-        let feed = Box::new(move || {
-            let chunk: Vec<A> = items.by_ref().take(chunksize).collect();
-            if chunk.is_empty() {
-                return None;
-            }
-            let future: Future<Batch<R>> = Future::new_remote();
-            let task_future = Box::new(TypedTaskFuture {
-                future: future.clone(),
-                decode: decode_chunk::<R>,
-            });
-            let unit = Unit {
-                future,
-                items: chunk.len(),
-            };
-            Some(send(&pool, entry, &chunk, task_future).map(|()| unit))
-        });
+        let feed = chunk_feed(
+            items.into_iter(),
+            chunksize,
+            Future::new_remote,
+            move |chunk, task_future| send(&pool, entry, &chunk, task_future),
+        );
         Map::start(&options, started, feed)
     }
 

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use super::wire::outcome::Outcome;
 use super::wire::trampoline::ItemError;
 use crate::future::Fetcher;
-use crate::map::Batch;
+use crate::map::{Batch, Feed, Unit};
 use crate::{Error, Future, TaskError};
 
 /// The future of a task in the pool, whatever its result type.
@@ -126,4 +126,37 @@ pub(crate) fn decode_chunk<R: DeserializeOwned>(bytes: &[u8]) -> Result<Batch<R>
         .map_err(|e| Error::Serialization(format!("could not decode the results: {e}")))?;
     let items: Vec<Result<R, Error>> = items.into_iter().map(|r| r.map_err(Error::from)).collect();
     Ok(parking_lot::Mutex::new(items.into_iter()))
+}
+
+/// A `map`'s feed over `items`: each chunk of `chunksize` items goes to `send` with the
+/// task future that decodes its results into a future made by `new_future` (a process
+/// pool's or an MPI pool's kind).
+pub(crate) fn chunk_feed<'a, A, R, I, S>(
+    items: I,
+    chunksize: usize,
+    new_future: fn() -> Future<Batch<R>>,
+    mut send: S,
+) -> Feed<'a, R>
+where
+    I: Iterator<Item = A> + Send + 'a,
+    R: DeserializeOwned + Send + Sync + 'static,
+    S: FnMut(&[A], Box<dyn TaskFuture>) -> Result<(), Error> + Send + 'a,
+{
+    let mut items = items;
+    Box::new(move || {
+        let chunk: Vec<A> = items.by_ref().take(chunksize).collect();
+        if chunk.is_empty() {
+            return None;
+        }
+        let future = new_future();
+        let task_future = Box::new(TypedTaskFuture {
+            future: future.clone(),
+            decode: decode_chunk::<R>,
+        });
+        let unit = Unit {
+            future,
+            items: chunk.len(),
+        };
+        Some(send(&chunk, task_future).map(|()| unit))
+    })
 }
