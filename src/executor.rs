@@ -123,37 +123,52 @@ impl Executor for crate::ThreadPoolExecutor {
     }
 }
 
-impl Executor for crate::ProcessPoolExecutor {
-    fn submit<F, A, R>(&self, function: F, arg: A) -> Result<Future<R>, Error>
-    where
-        F: Fn(A) -> R + Copy + Send + Sync + 'static,
-        A: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + Sync + 'static,
-    {
-        crate::ProcessPoolExecutor::submit(self, function, arg)
-    }
+/// Implements [`Executor`] for a pool whose inherent `submit(f, arg)`, `map_with`,
+/// `shutdown` and `max_workers` already have the trait's shapes (the process pool, the
+/// MPI pool): each trait method calls its namesake.
+macro_rules! executor_by_inherent_methods {
+    ($pool:ty) => {
+        impl $crate::Executor for $pool {
+            fn submit<F, A, R>(
+                &self,
+                function: F,
+                arg: A,
+            ) -> Result<$crate::Future<R>, $crate::Error>
+            where
+                F: Fn(A) -> R + Copy + Send + Sync + 'static,
+                A: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+                R: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+            {
+                <$pool>::submit(self, function, arg)
+            }
 
-    fn map_with<'a, F, A, R, I>(
-        &self,
-        function: F,
-        items: I,
-        options: MapOptions,
-    ) -> Result<Map<'a, R>, Error>
-    where
-        F: Fn(A) -> R + Copy + Send + Sync + 'static,
-        A: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + Sync + 'static,
-        I: IntoIterator<Item = A>,
-        I::IntoIter: Send + 'a,
-    {
-        crate::ProcessPoolExecutor::map_with(self, function, items, options)
-    }
+            fn map_with<'a, F, A, R, I>(
+                &self,
+                function: F,
+                items: I,
+                options: $crate::MapOptions,
+            ) -> Result<$crate::Map<'a, R>, $crate::Error>
+            where
+                F: Fn(A) -> R + Copy + Send + Sync + 'static,
+                A: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+                R: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+                I: IntoIterator<Item = A>,
+                I::IntoIter: Send + 'a,
+            {
+                <$pool>::map_with(self, function, items, options)
+            }
 
-    fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        crate::ProcessPoolExecutor::shutdown(self, wait, cancel_futures)
-    }
+            fn shutdown(&self, wait: bool, cancel_futures: bool) {
+                <$pool>::shutdown(self, wait, cancel_futures)
+            }
 
-    fn max_workers(&self) -> usize {
-        crate::ProcessPoolExecutor::max_workers(self)
-    }
+            fn max_workers(&self) -> usize {
+                <$pool>::max_workers(self)
+            }
+        }
+    };
 }
+
+executor_by_inherent_methods!(crate::ProcessPoolExecutor);
+#[cfg(feature = "mpi")]
+executor_by_inherent_methods!(crate::MpiPoolExecutor);

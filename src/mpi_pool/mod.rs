@@ -37,7 +37,7 @@ use crate::process_pool::wire::entry::{assert_transportable, Entry};
 use crate::process_pool::wire::outcome::TaskFn;
 use crate::process_pool::wire::trampoline::{call_chunk, call_fallible, call_one};
 use crate::process_pool::{random_key, ProcessPoolBuilder};
-use crate::{Error, Executor, Future};
+use crate::{Error, Future};
 use client::{PoolShared, RemoteTask};
 use engine::{EngineHandle, Placement, Request, Role};
 use wire::{build_fingerprint, PoolId, Settings};
@@ -444,39 +444,4 @@ fn default_spawn_count(engine: &EngineHandle) -> Result<usize, Error> {
         .universe_size
         .map_or(0, |size| size.saturating_sub(engine.world_size));
     Ok(spare.max(1))
-}
-
-impl Executor for MpiPoolExecutor {
-    fn submit<F, A, R>(&self, function: F, arg: A) -> Result<Future<R>, Error>
-    where
-        F: Fn(A) -> R + Copy + Send + Sync + 'static,
-        A: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + Sync + 'static,
-    {
-        MpiPoolExecutor::submit(self, function, arg)
-    }
-
-    fn map_with<'a, F, A, R, I>(
-        &self,
-        function: F,
-        items: I,
-        options: MapOptions,
-    ) -> Result<Map<'a, R>, Error>
-    where
-        F: Fn(A) -> R + Copy + Send + Sync + 'static,
-        A: Serialize + DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + Sync + 'static,
-        I: IntoIterator<Item = A>,
-        I::IntoIter: Send + 'a,
-    {
-        MpiPoolExecutor::map_with(self, function, items, options)
-    }
-
-    fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        MpiPoolExecutor::shutdown(self, wait, cancel_futures)
-    }
-
-    fn max_workers(&self) -> usize {
-        MpiPoolExecutor::max_workers(self)
-    }
 }
